@@ -1,0 +1,24 @@
+// softmax, log_softmax and layer_norm.
+#pragma once
+
+#include <cstdint>
+
+#include "liandan/core/tensor.hpp"
+
+namespace liandan::core {
+
+Tensor softmax(const Tensor& x, std::int64_t dim);
+Tensor log_softmax(const Tensor& x, std::int64_t dim);
+
+// Normalises over the trailing normalized_dims dims. mean and rstd (1/sqrt(var + eps), biased
+// var) have the leading shape with the normalised dims kept as 1: what a backward needs.
+struct LayerNormResult {
+  Tensor out;
+  Tensor mean;
+  Tensor rstd;
+};
+// weight and bias may be undefined tensors (no affine transform).
+LayerNormResult layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight,
+                           const Tensor& bias, double eps = 1e-5);
+
+}  // namespace liandan::core
