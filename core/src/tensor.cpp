@@ -1,8 +1,8 @@
 // core::Tensor: factories, metadata, zero-copy views and copies.
 #include "liandan/core/tensor.hpp"
 
-#include <dnnl.hpp>
 #include <omp.h>
+#include <dnnl.hpp>
 
 #include <algorithm>
 #include <cmath>
@@ -37,7 +37,8 @@ Tensor Tensor::arange(double start, double end, double step, DType dtype) {
   Tensor t = empty(Shape{n}, dtype);
   dispatch_numeric(dtype, "arange", [&]<typename T>() {
     T* p = t.data<T>();
-    for (std::int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start + static_cast<double>(i) * step);
+    for (std::int64_t i = 0; i < n; ++i)
+      p[i] = static_cast<T>(start + static_cast<double>(i) * step);
   });
   return t;
 }
@@ -57,8 +58,8 @@ template Tensor Tensor::from<bool>(std::span<const bool>, const Shape&);
 
 Tensor Tensor::as_strided(std::shared_ptr<Storage> storage, const Shape& shape,
                           const Strides& strides, std::int64_t offset, DType dtype) {
-  check(shape.size() == strides.size(), "as_strided: shape {} and strides {} differ in rank",
-        shape, strides);
+  check(shape.size() == strides.size(), "as_strided: shape {} and strides {} differ in rank", shape,
+        strides);
   if (shape.numel() > 0) {
     std::int64_t lo = offset, hi = offset;
     for (int i = 0; i < shape.size(); ++i) {
@@ -67,8 +68,8 @@ Tensor Tensor::as_strided(std::shared_ptr<Storage> storage, const Shape& shape,
     }
     const auto capacity = static_cast<std::int64_t>(storage->nbytes() / element_size(dtype));
     check(lo >= 0 && hi < capacity,
-          "as_strided: shape {} strides {} offset {} reach outside a storage of {} elements",
-          shape, strides, offset, capacity);
+          "as_strided: shape {} strides {} offset {} reach outside a storage of {} elements", shape,
+          strides, offset, capacity);
   }
   Tensor t;
   t.storage_ = std::move(storage);
@@ -165,7 +166,7 @@ Shape infer_size(const Shape& shape, std::int64_t numel, const Shape& from, cons
 bool view_strides(const Shape& shape, const Strides& strides, const Shape& new_shape,
                   Strides& out) {
   out = Strides::filled(new_shape.size(), 0);
-  if (shape.numel() == 0) {
+  if (shape.numel() == 0 || shape.empty()) {
     out = contiguous_strides(new_shape);
     return true;
   }
@@ -248,12 +249,15 @@ Tensor Tensor::narrow(std::int64_t d, std::int64_t start, std::int64_t length) c
   return as_strided(storage_, s, strides_, offset_ + start * strides_[k], dtype_);
 }
 
-Tensor Tensor::slice(std::int64_t d, std::int64_t start, std::int64_t end, std::int64_t step) const {
+Tensor Tensor::slice(std::int64_t d, std::int64_t start, std::int64_t end,
+                     std::int64_t step) const {
   check(dim() > 0, "slice: cannot slice a 0-dim tensor");
   const int k = wrap_dim(d, dim(), "slice");
   check(step > 0, "slice: step must be positive, got {}", step);
   const std::int64_t n = shape_[k];
-  auto clamp_bound = [n](std::int64_t v) { return std::clamp(v < 0 ? v + n : v, std::int64_t{0}, n); };
+  auto clamp_bound = [n](std::int64_t v) {
+    return std::clamp(v < 0 ? v + n : v, std::int64_t{0}, n);
+  };
   start = clamp_bound(start);
   end = std::max(clamp_bound(end), start);
   Shape s = shape_;

@@ -20,7 +20,8 @@ class Fixture {
   explicit Fixture(const std::string& name) {
     const std::string path = std::string(LIANDAN_FIXTURE_DIR) + "/" + name + ".h5";
     file_ = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (file_ < 0) throw Error("fixture: cannot open " + path + " (run tests/fixtures/make_fixtures.py)");
+    if (file_ < 0)
+      throw Error("fixture: cannot open " + path + " (run tests/fixtures/make_fixtures.py)");
   }
   ~Fixture() { H5Fclose(file_); }
   Fixture(const Fixture&) = delete;
@@ -52,10 +53,59 @@ class Fixture {
     return t;
   }
 
-  // A numeric attribute of a case group, e.g. attr("softplus/beta").
+  // Names of the top-level groups (the cases), in file order, skipping "inputs".
+  std::vector<std::string> cases() const {
+    std::vector<std::string> names;
+    H5Literate(
+        file_, H5_INDEX_CRT_ORDER, H5_ITER_INC, nullptr,
+        [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
+          if (std::string(name) != "inputs")
+            static_cast<std::vector<std::string>*>(out)->push_back(name);
+          return 0;
+        },
+        &names);
+    return names;
+  }
+
+  bool has(const std::string& group, const std::string& name) const {
+    return H5Aexists_by_name(file_, group.c_str(), name.c_str(), H5P_DEFAULT) > 0 ||
+           H5Lexists(file_, (group + "/" + name).c_str(), H5P_DEFAULT) > 0;
+  }
+
+  // An integer-list attribute (e.g. the dims of a reduction); a scalar reads as one element.
+  std::vector<std::int64_t> ints(const std::string& group, const std::string& name) const {
+    const hid_t a = open_attr(group, name);
+    const hid_t space = H5Aget_space(a);
+    std::vector<std::int64_t> v(H5Sget_simple_extent_npoints(space));
+    if (!v.empty()) H5Aread(a, H5T_NATIVE_INT64, v.data());
+    H5Sclose(space);
+    H5Aclose(a);
+    return v;
+  }
+
+  // A string attribute (e.g. the op a case tests).
+  std::string text(const std::string& group, const std::string& name) const {
+    const hid_t a = open_attr(group, name);
+    const hid_t type = H5Aget_type(a);
+    std::string out;
+    if (H5Tis_variable_str(type) > 0) {
+      char* p = nullptr;
+      H5Aread(a, type, &p);
+      out = p ? p : "";
+      H5free_memory(p);
+    } else {
+      out.resize(H5Tget_size(type));
+      H5Aread(a, type, out.data());
+      out.resize(out.find('\0') == std::string::npos ? out.size() : out.find('\0'));
+    }
+    H5Tclose(type);
+    H5Aclose(a);
+    return out;
+  }
+
+  // A numeric attribute of a case group, e.g. attr("softplus", "beta").
   double attr(const std::string& group, const std::string& name) const {
-    const hid_t a = H5Aopen_by_name(file_, group.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0) throw Error("fixture: no attribute " + name + " on " + group);
+    const hid_t a = open_attr(group, name);
     double v = 0;
     H5Aread(a, H5T_NATIVE_DOUBLE, &v);
     H5Aclose(a);
@@ -63,6 +113,11 @@ class Fixture {
   }
 
  private:
+  hid_t open_attr(const std::string& group, const std::string& name) const {
+    if (!has(group, name)) throw Error("fixture: no attribute " + name + " on " + group);
+    return H5Aopen_by_name(file_, group.c_str(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT);
+  }
+
   hid_t file_;
 };
 
@@ -84,7 +139,8 @@ inline void expect_close(const core::Tensor& actual, const core::Tensor& expecte
     const double excess = std::abs(a[i] - e[i]) - (atol + rtol * std::abs(e[i]));
     if (!(excess <= 0)) {
       ++bad;
-      if (worst < 0 || !(excess <= worst_excess)) worst = static_cast<std::int64_t>(i), worst_excess = excess;
+      if (worst < 0 || !(excess <= worst_excess))
+        worst = static_cast<std::int64_t>(i), worst_excess = excess;
     }
   }
   CHECK_MESSAGE(bad == 0, bad << " of " << a.size() << " elements differ; worst at flat index "

@@ -1,5 +1,6 @@
 // Counter-based RNG: Philox4x32-10 (Salmon et al., SC'11). Element i of a draw depends only on
-// (seed, offset + i), so results are identical for any thread count and any chunking.
+// (seed, offset, i), so results are identical for any thread count and any chunking; the block
+// layout of each draw is in Note [Random streams] (random.cpp).
 #pragma once
 
 #include <array>
@@ -36,16 +37,18 @@ class Generator {
 Generator& default_generator();
 void manual_seed(std::uint64_t seed);
 
+// Floating draws (f32 or f64). uniform lies in [low, high) as rounded to dtype; bernoulli gives
+// 1 with probability p, else 0. The default generator is not thread-safe.
 Tensor uniform(const Shape& shape, double low = 0, double high = 1, DType dtype = DType::f32,
                Generator& gen = default_generator());
 Tensor normal(const Shape& shape, double mean = 0, double std = 1, DType dtype = DType::f32,
               Generator& gen = default_generator());
 Tensor bernoulli(const Shape& shape, double p, DType dtype = DType::f32,
                  Generator& gen = default_generator());
-// Integers uniform in [low, high), i64.
+// Integers uniform in [low, high), i64 (bias below (high - low) / 2^32, Note [Bounded integers]).
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape,
                Generator& gen = default_generator());
-// A random permutation of 0..n-1, i64.
+// A random permutation of 0..n-1, i64 (sequential Fisher–Yates).
 Tensor randperm(std::int64_t n, Generator& gen = default_generator());
 
 }  // namespace liandan::core

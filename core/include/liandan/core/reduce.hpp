@@ -2,26 +2,24 @@
 #pragma once
 
 #include <cstdint>
-#include <initializer_list>
-#include <span>
 
 #include "liandan/core/tensor.hpp"
 
 namespace liandan::core {
 
-// Dims to reduce; {} means every dim.
-using DimList = std::span<const std::int64_t>;
+// Dims to reduce, e.g. {0, 2}; {} means every dim.
+using DimList = Dims;
 
-Tensor sum(const Tensor& x, DimList dims = {}, bool keepdim = false);
-Tensor mean(const Tensor& x, DimList dims = {}, bool keepdim = false);
-Tensor amax(const Tensor& x, DimList dims = {}, bool keepdim = false);
-Tensor amin(const Tensor& x, DimList dims = {}, bool keepdim = false);
+Tensor sum(const Tensor& x, const DimList& dims = {}, bool keepdim = false);
+Tensor mean(const Tensor& x, const DimList& dims = {}, bool keepdim = false);
+Tensor amax(const Tensor& x, const DimList& dims = {}, bool keepdim = false);
+Tensor amin(const Tensor& x, const DimList& dims = {}, bool keepdim = false);
 // var/std with Bessel's correction by default (correction = 1), as PyTorch.
-Tensor var(const Tensor& x, DimList dims = {}, double correction = 1, bool keepdim = false);
-Tensor std(const Tensor& x, DimList dims = {}, double correction = 1, bool keepdim = false);
-Tensor logsumexp(const Tensor& x, DimList dims, bool keepdim = false);
+Tensor var(const Tensor& x, const DimList& dims = {}, double correction = 1, bool keepdim = false);
+Tensor std(const Tensor& x, const DimList& dims = {}, double correction = 1, bool keepdim = false);
+Tensor logsumexp(const Tensor& x, const DimList& dims, bool keepdim = false);
 // p-norm: p = 2 (default), 1, inf (std::numeric_limits<double>::infinity()) or any p > 0.
-Tensor norm(const Tensor& x, double p = 2, DimList dims = {}, bool keepdim = false);
+Tensor norm(const Tensor& x, double p = 2, const DimList& dims = {}, bool keepdim = false);
 
 // Along one dim; values and the index of the first extreme element (i64).
 struct ValuesIndices {
@@ -34,13 +32,5 @@ Tensor argmax(const Tensor& x, std::int64_t dim, bool keepdim = false);
 Tensor argmin(const Tensor& x, std::int64_t dim, bool keepdim = false);
 
 Tensor cumsum(const Tensor& x, std::int64_t dim);
-
-// Initializer-list convenience: sum(x, {0, 2}).
-inline Tensor sum(const Tensor& x, std::initializer_list<std::int64_t> dims, bool keepdim = false) {
-  return sum(x, DimList(dims.begin(), dims.size()), keepdim);
-}
-inline Tensor mean(const Tensor& x, std::initializer_list<std::int64_t> dims, bool keepdim = false) {
-  return mean(x, DimList(dims.begin(), dims.size()), keepdim);
-}
 
 }  // namespace liandan::core
