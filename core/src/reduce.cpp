@@ -186,6 +186,10 @@ void check_nonempty(const Tensor& x, const DimList& dims, const char* op) {
 
 }  // namespace
 
+Shape reduced_shape(const Shape& shape, const DimList& dims, bool keepdim) {
+  return plan_reduction(Tensor::empty(Shape{}).expand(shape), dims, keepdim, "reduce").out_shape;
+}
+
 Tensor sum(const Tensor& x, const DimList& dims, bool keepdim) {
   return reduce<SumOp>(x, dims, keepdim, "sum");
 }

@@ -10,6 +10,9 @@ namespace liandan::core {
 // Dims to reduce, e.g. {0, 2}; {} means every dim.
 using DimList = Dims;
 
+// The shape a reduction over dims leaves: reduced dims removed, or kept as 1 with keepdim.
+Shape reduced_shape(const Shape& shape, const DimList& dims, bool keepdim);
+
 Tensor sum(const Tensor& x, const DimList& dims = {}, bool keepdim = false);
 Tensor mean(const Tensor& x, const DimList& dims = {}, bool keepdim = false);
 Tensor amax(const Tensor& x, const DimList& dims = {}, bool keepdim = false);

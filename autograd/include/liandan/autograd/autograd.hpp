@@ -1,0 +1,9 @@
+// Everything of the tape: liandan::Tensor, its ops, grad mode, the engine and gradcheck.
+#pragma once
+
+#include "liandan/autograd/engine.hpp"
+#include "liandan/autograd/grad_mode.hpp"
+#include "liandan/autograd/gradcheck.hpp"
+#include "liandan/autograd/node.hpp"
+#include "liandan/autograd/ops.hpp"
+#include "liandan/autograd/tensor.hpp"
