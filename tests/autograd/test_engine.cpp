@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include "liandan/autograd/autograd.hpp"
+#include "liandan/core/elementwise.hpp"
+#include "support/fixtures.hpp"
 
 using namespace liandan;
 
@@ -29,4 +31,204 @@ TEST_CASE("gradcheck and gradgradcheck: mul, div, exp, log, matmul with broadcas
   CHECK_MESSAGE(r1.ok, r1.message);
   const auto r2 = autograd::gradgradcheck(f, {a, b, w});
   CHECK_MESSAGE(r2.ok, r2.message);
+}
+
+TEST_CASE("autograd::grad: gradient penalty d/dtheta ||df/dx|| matches PyTorch (double backward)") {
+  test::Fixture f("autograd");
+  const std::string c = "gradient_penalty/";
+  auto leaf = [&](const char* name) { return Tensor(f.tensor(c + name), true); };
+  const Tensor x = leaf("x"), w1 = leaf("w1"), b1 = leaf("b1"), w2 = leaf("w2");
+  const Tensor out = matmul(log(exp(matmul(x, w1) + b1) + 1.0), w2);
+  const Tensor gx = autograd::grad({sum(out)}, {x}, {}, {.create_graph = true})[0];
+  const Tensor norms = exp(log(sum(gx * gx, {1})) * 0.5);
+  const Tensor penalty = sum((norms - 1.0) * (norms - 1.0)) / 4.0;
+  penalty.backward();
+  test::expect_close(gx.data(), f.tensor(c + "gx"), 1e-12, 1e-12);
+  test::expect_close(penalty.data(), f.tensor(c + "penalty"), 1e-12, 1e-12);
+  for (const auto& [t, name] :
+       {std::pair{x, "grad_x"}, {w1, "grad_w1"}, {b1, "grad_b1"}, {w2, "grad_w2"}})
+    test::expect_close(t.grad().data(), f.tensor(c + name), 1e-10, 1e-12);
+}
+
+TEST_CASE("autograd::grad: selected inputs only, leaves' .grad untouched, allow_unused") {
+  const Tensor x = tensor<double>({1, 2}, {2}, true), y = tensor<double>({3, 4}, {2}, true);
+  const Tensor z = tensor<double>({5, 6}, {2}, true);
+  const Tensor out = sum(x * y);
+  const auto g = autograd::grad({out}, {y}, {}, {.retain_graph = true});
+  CHECK(g[0].to_vector<double>() == std::vector<double>{1, 2});
+  CHECK_FALSE(x.grad().defined());
+  CHECK_FALSE(y.grad().defined());
+  CHECK_THROWS_WITH_AS(
+      autograd::grad({out}, {z}, {}, {.retain_graph = true}),
+      "grad: input 0 (shape [2]) is not used by the outputs; pass allow_unused=true", Error);
+  const auto unused = autograd::grad({out}, {x, z}, {}, {.allow_unused = true});
+  CHECK(unused[0].to_vector<double>() == std::vector<double>{3, 4});
+  CHECK_FALSE(unused[1].defined());
+}
+
+TEST_CASE("backward: retain_graph allows a second pass; without it the second pass is an error") {
+  const Tensor x = tensor<double>({1, 2}, {2}, true);
+  const Tensor y = sum(x * x);
+  y.backward({}, /*retain_graph=*/true);
+  y.backward();
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{4, 8});
+  CHECK_THROWS_WITH_AS(y.backward(),
+                       "MulBackward: trying to backward through the graph a second time (its saved "
+                       "tensors were freed); pass retain_graph=true to the first backward",
+                       Error);
+}
+
+TEST_CASE(
+    "backward: error messages for non-scalar outputs, tensors without grad, bad grad_output") {
+  const Tensor x = tensor<double>({1, 2}, {2}, true);
+  const Tensor y = x * 2.0;
+  CHECK_THROWS_WITH_AS(y.backward(),
+                       "backward: grad can be implicitly created only for one-element outputs; "
+                       "output 0 has shape [2]",
+                       Error);
+  CHECK_THROWS_WITH_AS(tensor<double>({1}, {1}).backward(),
+                       "backward: output 0 (shape [1]) does not require grad and has no grad_fn",
+                       Error);
+  CHECK_THROWS_WITH_AS(y.backward(tensor<double>({1, 1, 1}, {3})),
+                       "backward: grad_output 0 has shape [3] but output has shape [2]", Error);
+  CHECK_THROWS_WITH_AS(autograd::grad({sum(y)}, {tensor<double>({1}, {1})}),
+                       "grad: input 0 (shape [1]) does not require grad", Error);
+  y.backward(tensor<double>({1, 10}, {2}));
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{2, 20});
+}
+
+TEST_CASE("NoGradGuard and detach: nothing is recorded") {
+  const Tensor x = tensor<double>({1, 2}, {2}, true);
+  {
+    NoGradGuard no_grad;
+    const Tensor y = x * x;
+    CHECK_FALSE(y.requires_grad());
+    CHECK(y.grad_fn() == nullptr);
+  }
+  CHECK(GradMode::enabled());
+  const Tensor d = (x * x).detach();
+  CHECK_FALSE(d.requires_grad());
+  CHECK(d.is_leaf());
+  CHECK((x * 3.0).grad_fn()->name() == "MulBackward");
+}
+
+TEST_CASE("register_hook: leaf and non-leaf hooks see and replace the gradient; retain_grad") {
+  const Tensor x = tensor<double>({1, 2}, {2}, true);
+  int calls = 0;
+  x.register_hook([&](const Tensor& g) {
+    ++calls;
+    return g * 10.0;  // scale
+  });
+  const Tensor h = x * 3.0;
+  h.retain_grad();
+  std::vector<double> seen;
+  h.register_hook([&](const Tensor& g) {
+    seen = g.to_vector<double>();
+    return Tensor();  // observe only
+  });
+  sum(h * h).backward();
+  CHECK(calls == 1);
+  CHECK(seen == std::vector<double>{6, 12});  // d/dh sum(h^2) = 2h
+  CHECK(h.grad().to_vector<double>() == std::vector<double>{6, 12});
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{180, 360});  // 3 * 2h * 10
+  // clip-style hook on a non-leaf replaces the gradient flowing further down
+  const Tensor z = tensor<double>({1, 2}, {2}, true);
+  const Tensor hz = z * 1.0;
+  hz.register_hook([](const Tensor& g) { return Tensor(core::clamp(g.data(), -1, 1)); });
+  sum(hz * 5.0).backward();
+  CHECK(z.grad().to_vector<double>() == std::vector<double>{1, 1});
+}
+
+TEST_CASE("zero_grad and requires_grad_: set to none or zero in place; only leaves") {
+  const Tensor x = tensor<double>({1, 2}, {2}, true);
+  sum(x * x).backward();
+  x.zero_grad(false);
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{0, 0});
+  x.zero_grad();
+  CHECK_FALSE(x.grad().defined());
+  CHECK_THROWS_WITH_AS((x * 2.0).requires_grad_(false),
+                       "requires_grad_: only leaves can change requires_grad; use detach() on a "
+                       "result of MulBackward (shape [2])",
+                       Error);
+  CHECK_THROWS_AS(tensor<std::int64_t>({1}, {1}, true), Error);
+}
+
+TEST_CASE("in-place ops: modified saved tensor, leaf and view errors; history rebase") {
+  const Tensor x = tensor<double>({1, 2}, {2}, true);
+  const Tensor a = x * 1.0;
+  const Tensor y = a * a;  // saves a
+  add_(a, tensor<double>({1, 1}, {2}));
+  CHECK_THROWS_WITH_AS(sum(y).backward(),
+                       "MulBackward: a tensor of shape [2] saved for backward was modified by an "
+                       "in-place operation (version 1 now, 0 when saved)",
+                       Error);
+  CHECK_THROWS_WITH_AS(mul_(x, 2.0),
+                       "mul_: a leaf tensor of shape [2] that requires grad cannot be modified in "
+                       "place while grad mode is on (use NoGradGuard, or modify a clone)",
+                       Error);
+  CHECK_THROWS_WITH_AS(
+      zero_(slice(x * 1.0, 0, 0, 1)),
+      "fill_: a view (shape [1]) of a tensor that requires grad cannot be modified "
+      "in place; use the out-of-place op",
+      Error);
+  {
+    NoGradGuard no_grad;  // optimizer-style update of a leaf
+    mul_(x, 2.0);
+  }
+  CHECK(x.to_vector<double>() == std::vector<double>{2, 4});
+  // history rebase: b = 2x; b += w (in place); b *= w (in place); d/dx, d/dw
+  const Tensor w = tensor<double>({3, 5}, {2}, true);
+  const Tensor b = x * 2.0;
+  add_(b, w);
+  mul_(b, w);
+  CHECK(b.grad_fn()->name() == "MulInplaceBackward");
+  sum(b).backward();
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{6, 10});   // 2 w
+  CHECK(w.grad().to_vector<double>() == std::vector<double>{10, 18});  // (2x + w) + w
+  // copy_ into a fresh buffer routes the gradient to the source
+  const Tensor buf = zeros({2}, {.dtype = DType::f64});
+  copy_(buf, w * 3.0);
+  w.zero_grad();
+  sum(buf).backward();
+  CHECK(w.grad().to_vector<double>() == std::vector<double>{3, 3});
+}
+
+TEST_CASE("memory: nodes and saved tensors are freed after backward and when outputs die") {
+  const std::int64_t nodes0 = Node::live_count(), saved0 = SavedTensor::live_count();
+  const Tensor x = tensor<double>({0.5, 0.25}, {2}, true);
+  {
+    Tensor h = x;
+    for (int i = 0; i < 200; ++i) h = h * x + 1.0;
+    CHECK(Node::live_count() > nodes0 + 400);
+    sum(h).backward();
+    CHECK(SavedTensor::live_count() == saved0);  // freed as soon as each node ran
+  }
+  CHECK(Node::live_count() == nodes0);  // the graph died with its output
+  {
+    // A 100k-node chain is torn down without recursion.
+    Tensor h = x;
+    for (int i = 0; i < 100000; ++i) h = h * 1.0;
+  }
+  CHECK(Node::live_count() == nodes0);
+}
+
+TEST_CASE("memory: a 1000-step training loop does not grow") {
+  const Tensor w = randn({16, 8}, {.dtype = DType::f64, .requires_grad = true});
+  const Tensor data = randn({32, 16}, {.dtype = DType::f64});
+  std::size_t in_use_at_10 = 0, in_use_at_1000 = 0;
+  const std::int64_t nodes0 = Node::live_count();
+  for (int step = 1; step <= 1000; ++step) {
+    const Tensor out = matmul(data, w);
+    const Tensor loss = sum(out * out) / 32.0;
+    w.zero_grad();
+    loss.backward();
+    {
+      NoGradGuard no_grad;
+      add_(w, w.grad(), -1e-4);
+    }
+    if (step == 10) in_use_at_10 = allocator_stats().bytes_in_use;
+    if (step == 1000) in_use_at_1000 = allocator_stats().bytes_in_use;
+  }
+  CHECK(in_use_at_1000 == in_use_at_10);
+  CHECK(Node::live_count() == nodes0);
 }
