@@ -18,6 +18,7 @@
 #include "liandan/autograd/grad_mode.hpp"
 #include "liandan/autograd/node.hpp"
 #include "liandan/autograd/ops.hpp"
+#include "liandan/core/elementwise.hpp"
 
 namespace liandan::autograd {
 namespace {
@@ -48,7 +49,22 @@ Tensor reduce_to_shape(const Tensor& g, const Shape& shape, const Node& node, st
   return reshape(sum(g, Dims(dims), true), shape);
 }
 
-void add_to_slot(Tensor& slot, Tensor g) { slot = slot.defined() ? add(slot, g) : std::move(g); }
+// Sums g into an input-buffer slot. Without create_graph, a slot that nothing else
+// references (not even through a view) is added to in place: no new buffer per edge.
+void add_to_slot(Tensor& slot, Tensor g, bool create_graph) {
+  if (!slot.defined()) {
+    slot = std::move(g);
+    return;
+  }
+  const core::Tensor& s = slot.data();
+  const bool owned = slot.impl_ptr().use_count() == 1 && s.storage().use_count() == 1 &&
+                     s.is_contiguous() && s.shape() == g.shape();
+  if (!create_graph && owned) {
+    core::add_(s, g.data());
+  } else {
+    slot = add(slot, g);
+  }
+}
 
 struct Engine {
   bool retain_graph, create_graph;
@@ -98,7 +114,7 @@ struct Engine {
     for (std::size_t i = 0; i < roots.size(); ++i) {
       NodeState& s = state[roots[i].node.get()];
       s.buffer.resize(roots[i].node->num_outputs());
-      add_to_slot(s.buffer[roots[i].input_nr], grad_roots[i]);
+      add_to_slot(s.buffer[roots[i].input_nr], grad_roots[i], create_graph);
     }
     std::unordered_set<Node*> queued;
     for (const Edge& e : roots) {
@@ -136,7 +152,7 @@ struct Engine {
           check(g.dtype() == dtype, "{} returned a gradient of dtype {} at index {}, expected {}",
                 node->name(), g.dtype(), i, dtype);
           child.buffer.resize(e.node->num_outputs());
-          add_to_slot(child.buffer[e.input_nr], reduce_to_shape(g, shape, *node, i));
+          add_to_slot(child.buffer[e.input_nr], reduce_to_shape(g, shape, *node, i), create_graph);
         }
         if (--child.dependencies == 0) ready.push(e.node.get());
       }
