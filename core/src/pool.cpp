@@ -136,6 +136,21 @@ Tensor max_pool2d_backward(const Tensor& grad_out, const Tensor& x, const Pool2d
   return gx;
 }
 
+Tensor max_pool2d_indices(const Tensor& x, const Pool2dOptions& o) {
+  const PoolGeom g = pool_geometry("max_pool2d_indices", x.shape(), o);
+  const Tensor xc = x.contiguous(), arg = Tensor::empty(g.y_shape(), DType::i64);
+  dispatch_floating(x.dtype(), "max_pool2d_indices", [&]<typename T>() {
+    for_each_plane(g, [&](std::int64_t nc) {
+      const T* xp = xc.data<T>() + nc * g.H * g.W;                   // (H, W)
+      std::int64_t* ap = arg.data<std::int64_t>() + nc * g.P * g.Q;  // (P, Q)
+      for (std::int64_t p = 0; p < g.P; ++p)
+        for (std::int64_t q = 0; q < g.Q; ++q)
+          ap[p * g.Q + q] = window_argmax(xp, g, window(g, p, q));
+    });
+  });
+  return arg;
+}
+
 // ---- avg_pool2d
 
 Tensor avg_pool2d(const Tensor& x, const Pool2dOptions& o) {

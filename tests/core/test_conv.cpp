@@ -329,3 +329,14 @@ TEST_CASE("max_pool2d, avg_pool2d and their backward kernels: error messages") {
       "shape [2,3,3,3] of input [2,3,6,6]",
       Error);
 }
+
+TEST_CASE("max_pool2d_indices: gathering x at the indices gives max_pool2d, ties go to the first") {
+  const Tensor x = core::normal({2, 3, 7, 6});
+  const core::Pool2dOptions o{.kernel = {3, 2}, .stride = {2, 2}, .padding = {1, 1}};
+  const Tensor idx = core::max_pool2d_indices(x, o);
+  CHECK(idx.dtype() == DType::i64);
+  const Tensor picked = core::gather(x.view({2, 3, 42}), 2, idx.view({2, 3, -1}));
+  test::expect_close(picked.view(idx.shape()), core::max_pool2d(x, o), 0, 0);
+  const Tensor ties = Tensor::ones({1, 1, 2, 2});
+  CHECK(core::max_pool2d_indices(ties, {.kernel = {2, 2}}).item() == 0);
+}

@@ -48,6 +48,9 @@ struct Pool2dOptions {
 // goes to the first maximum of each window, as PyTorch.
 Tensor max_pool2d(const Tensor& x, const Pool2dOptions& o);
 Tensor max_pool2d_backward(const Tensor& grad_out, const Tensor& x, const Pool2dOptions& o);
+// Where each window's maximum came from: the flat position h * W + w in its (H, W) plane,
+// i64 (N, C, H', W'); the same element max_pool2d_backward sends the gradient to.
+Tensor max_pool2d_indices(const Tensor& x, const Pool2dOptions& o);
 Tensor avg_pool2d(const Tensor& x, const Pool2dOptions& o);
 Tensor avg_pool2d_backward(const Tensor& grad_out, const Shape& x_shape, const Pool2dOptions& o);
 
