@@ -116,6 +116,10 @@ Tensor sigmoid(const Tensor& x) {
   return unary<Accepts::floating>(x, "sigmoid", kTranscendental,
                                   [](auto v) { return sigmoid_of(v); });
 }
+Tensor erf(const Tensor& x) {
+  return unary<Accepts::floating>(x, "erf", kTranscendental,
+                                  [](auto v) { return detail::verf(v); });
+}
 Tensor relu(const Tensor& x) {
   return unary<Accepts::numeric>(x, "relu", kCheap,
                                  [](auto v) { return v < 0 ? decltype(v)(0) : v; });

@@ -23,6 +23,7 @@ const std::map<std::string, std::function<Tensor(const Tensor&)>> kUnary = {
     {"rsqrt", [](const Tensor& x) { return core::rsqrt(x); }},
     {"tanh", [](const Tensor& x) { return core::tanh(x); }},
     {"sigmoid", [](const Tensor& x) { return core::sigmoid(x); }},
+    {"erf", [](const Tensor& x) { return core::erf(x); }},
     {"relu", [](const Tensor& x) { return core::relu(x); }},
     {"gelu", [](const Tensor& x) { return core::gelu(x); }},
     {"gelu_tanh", [](const Tensor& x) { return core::gelu(x, core::GeluApprox::tanh); }},

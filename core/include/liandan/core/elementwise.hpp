@@ -16,6 +16,7 @@ Tensor sqrt(const Tensor& x);
 Tensor rsqrt(const Tensor& x);
 Tensor tanh(const Tensor& x);
 Tensor sigmoid(const Tensor& x);
+Tensor erf(const Tensor& x);
 Tensor relu(const Tensor& x);
 enum class GeluApprox { none, tanh };  // erf form, or the tanh approximation
 Tensor gelu(const Tensor& x, GeluApprox approx = GeluApprox::none);

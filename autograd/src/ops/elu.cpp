@@ -1,0 +1,31 @@
+// elu: y = x for x > 0, alpha (e^x - 1) otherwise. d/dx = g for x > 0, g alpha e^x otherwise.
+// The exponential is taken of the negative part only (x [x <= 0]), so large x cannot overflow
+// to inf and turn the masked-out branch into 0 * inf = NaN.
+#include "liandan/autograd/node.hpp"
+#include "liandan/autograd/ops.hpp"
+
+namespace liandan {
+namespace {
+
+struct EluBackward final : Node {
+  explicit EluBackward(double alpha) : Node("EluBackward"), alpha(alpha) {}
+  double alpha;
+  SavedTensor x;
+  std::vector<Tensor> backward(const std::vector<Tensor>& g) override {
+    const Tensor xx = x.unpack(*this);
+    const Tensor pos(core::gt(xx.data(), 0.0).to(xx.dtype()));  // constant masks
+    const Tensor nonpos(core::le(xx.data(), 0.0).to(xx.dtype()));
+    return {mul(g[0], pos + nonpos * exp(xx * nonpos) * alpha)};
+  }
+  void release_saved() override { x.reset(); }
+};
+
+}  // namespace
+
+Tensor elu(const Tensor& x, double alpha) {
+  Tensor out = make_result(core::elu(x.data(), alpha));
+  if (auto node = record<EluBackward>({x}, {out}, alpha)) node->x = SavedTensor(x, false);
+  return out;
+}
+
+}  // namespace liandan
