@@ -1,0 +1,114 @@
+// nn::Module: the base of every layer and model. Parameters, buffers and child modules are
+// registered by name (one line each), so they are found by dotted path
+// ("blocks.3.attn.qkv.weight") in a stable order that checkpoints and optimizers rely on.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "liandan/autograd/tensor.hpp"
+
+namespace liandan::nn {
+
+using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+// Module errors carry the dotted path of the innermost module whose forward failed.
+class ModuleError : public Error {
+ public:
+  using Error::Error;
+};
+
+class Module {
+ public:
+  Module() = default;
+  virtual ~Module() = default;
+  // Children and parameters are registered by address: a module stays where it was built.
+  Module(const Module&) = delete;
+  Module& operator=(const Module&) = delete;
+
+  // ---- registration
+  // `slot` is a member of the derived module; it is marked as requiring grad.
+  void register_parameter(const std::string& name, Tensor& slot);
+  void register_buffer(const std::string& name, Tensor& slot);
+  void register_module(const std::string& name, Module& child);
+  void register_modules(std::initializer_list<std::pair<const char*, Module&>> children);
+
+  // ---- the forward, with hooks and the module path in errors
+  // Single-tensor modules implement forward(); call them as module(x).
+  virtual Tensor forward(const Tensor& x);
+  Tensor operator()(const Tensor& x);
+  // Runs fn with errors prefixed by this module's path: for forwards with other signatures.
+  template <typename F>
+  auto call(F&& fn) -> decltype(fn());
+
+  using ForwardPreHook = std::function<Tensor(Module&, const Tensor& input)>;  // may replace input
+  using ForwardHook = std::function<Tensor(Module&, const Tensor& input, const Tensor& output)>;
+  using BackwardHook = std::function<Tensor(Module&, const Tensor& grad_output)>;
+  void register_forward_pre_hook(ForwardPreHook hook) { pre_hooks_.push_back(std::move(hook)); }
+  void register_forward_hook(ForwardHook hook) { post_hooks_.push_back(std::move(hook)); }
+  // Runs on the gradient of the module's output (may replace it).
+  void register_backward_hook(BackwardHook hook) { backward_hooks_.push_back(std::move(hook)); }
+
+  // ---- traversal, in registration order
+  NamedTensors named_parameters(bool recurse = true) const;
+  std::vector<Tensor> parameters(bool recurse = true) const;
+  NamedTensors named_buffers(bool recurse = true) const;
+  std::vector<Tensor> buffers(bool recurse = true) const;
+  std::vector<std::pair<std::string, Module*>> named_children() const;
+  std::vector<Module*> children() const;
+  // This module first, then every descendant, depth first; names are dotted paths.
+  std::vector<std::pair<std::string, Module*>> named_modules();
+  std::vector<Module*> modules();
+  std::int64_t num_parameters() const;
+
+  // ---- state
+  void train(bool on = true);
+  void eval() { train(false); }
+  bool is_training() const { return training_; }
+  void zero_grad(bool set_to_none = true);
+  void requires_grad_(bool requires_grad);  // freeze (false) or unfreeze
+  void apply(const std::function<void(Module&)>& fn);
+
+  // Parameters and buffers by dotted name, in registration order (data shared, not copied).
+  NamedTensors state_dict() const;
+  // Copies values in place. strict: a missing or unexpected key is an error; a shape or
+  // dtype mismatch always is. Errors name the key and both shapes.
+  void load_state_dict(const NamedTensors& state, bool strict = true);
+
+  // ---- printing, like PyTorch's print(model)
+  virtual std::string type_name() const { return "Module"; }
+  virtual std::string extra_repr() const { return ""; }
+  std::string str() const;
+  // The dotted path from the outermost registered parent ("" for a root).
+  std::string path() const;
+
+ private:
+  void collect(const std::string& prefix, bool recurse, bool want_buffers, NamedTensors& out) const;
+  [[noreturn]] void rethrow_with_path(const std::exception& e) const;
+
+  std::vector<std::pair<std::string, Tensor*>> parameters_;
+  std::vector<std::pair<std::string, Tensor*>> buffers_;
+  std::vector<std::pair<std::string, Module*>> children_;
+  Module* parent_ = nullptr;
+  std::string name_in_parent_;
+  bool training_ = true;
+  std::vector<ForwardPreHook> pre_hooks_;
+  std::vector<ForwardHook> post_hooks_;
+  std::vector<BackwardHook> backward_hooks_;
+};
+
+template <typename F>
+auto Module::call(F&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const ModuleError&) {
+    throw;
+  } catch (const std::exception& e) {
+    rethrow_with_path(e);
+  }
+}
+
+}  // namespace liandan::nn

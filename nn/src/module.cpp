@@ -1,0 +1,213 @@
+// nn::Module: registration, traversal, train/eval, state_dict, hooks, printing.
+#include "liandan/nn/module.hpp"
+
+#include <set>
+
+#include "liandan/autograd/grad_mode.hpp"
+
+namespace liandan::nn {
+
+void Module::register_parameter(const std::string& name, Tensor& slot) {
+  check(slot.defined(), "register_parameter: '{}' is undefined", name);
+  check(slot.is_leaf(), "register_parameter: '{}' must be a leaf tensor (use detach())", name);
+  slot.requires_grad_(true);
+  parameters_.emplace_back(name, &slot);
+}
+
+void Module::register_buffer(const std::string& name, Tensor& slot) {
+  buffers_.emplace_back(name, &slot);
+}
+
+void Module::register_module(const std::string& name, Module& child) {
+  check(&child != this, "register_module: a module cannot contain itself ('{}')", name);
+  children_.emplace_back(name, &child);
+  child.parent_ = this;
+  child.name_in_parent_ = name;
+}
+
+void Module::register_modules(std::initializer_list<std::pair<const char*, Module&>> children) {
+  for (const auto& [name, child] : children) register_module(name, child);
+}
+
+// ---- forward
+
+Tensor Module::forward(const Tensor&) {
+  throw ModuleError(fmt::format("{}: {} has no single-tensor forward", path(), type_name()));
+}
+
+Tensor Module::operator()(const Tensor& x) {
+  return call([&] {
+    Tensor input = x;
+    for (const ForwardPreHook& hook : pre_hooks_)
+      if (Tensor r = hook(*this, input); r.defined()) input = r;
+    Tensor out = forward(input);
+    for (const ForwardHook& hook : post_hooks_)
+      if (Tensor r = hook(*this, input, out); r.defined()) out = r;
+    if (!backward_hooks_.empty() && out.requires_grad()) {
+      out.register_hook([this](const Tensor& g) {
+        Tensor grad = g;
+        for (const BackwardHook& hook : backward_hooks_)
+          if (Tensor r = hook(*this, grad); r.defined()) grad = r;
+        return grad;
+      });
+    }
+    return out;
+  });
+}
+
+std::string Module::path() const {
+  std::string p = name_in_parent_;
+  for (const Module* m = parent_; m && m->parent_; m = m->parent_) p = m->name_in_parent_ + "." + p;
+  return p.empty() ? type_name() : p;
+}
+
+void Module::rethrow_with_path(const std::exception& e) const {
+  throw ModuleError(fmt::format("{}: {}", path(), e.what()));
+}
+
+// ---- traversal
+
+void Module::collect(const std::string& prefix, bool recurse, bool want_buffers,
+                     NamedTensors& out) const {
+  for (const auto& [name, slot] : want_buffers ? buffers_ : parameters_)
+    if (slot->defined()) out.emplace_back(prefix + name, *slot);
+  if (!recurse) return;
+  for (const auto& [name, child] : children_)
+    child->collect(prefix + name + ".", true, want_buffers, out);
+}
+
+NamedTensors Module::named_parameters(bool recurse) const {
+  NamedTensors out;
+  collect("", recurse, false, out);
+  // A parameter shared by two modules (weight tying) is listed once, under its first name.
+  std::set<const TensorImpl*> seen;
+  std::erase_if(out, [&](const auto& p) { return !seen.insert(p.second.impl()).second; });
+  return out;
+}
+
+std::vector<Tensor> Module::parameters(bool recurse) const {
+  std::vector<Tensor> out;
+  for (auto& [name, t] : named_parameters(recurse)) out.push_back(t);
+  return out;
+}
+
+NamedTensors Module::named_buffers(bool recurse) const {
+  NamedTensors out;
+  collect("", recurse, true, out);
+  return out;
+}
+
+std::vector<Tensor> Module::buffers(bool recurse) const {
+  std::vector<Tensor> out;
+  for (auto& [name, t] : named_buffers(recurse)) out.push_back(t);
+  return out;
+}
+
+std::vector<std::pair<std::string, Module*>> Module::named_children() const { return children_; }
+
+std::vector<Module*> Module::children() const {
+  std::vector<Module*> out;
+  for (const auto& [name, child] : children_) out.push_back(child);
+  return out;
+}
+
+std::vector<std::pair<std::string, Module*>> Module::named_modules() {
+  std::vector<std::pair<std::string, Module*>> out{{"", this}};
+  for (std::size_t i = 0; i < out.size(); ++i) {  // breadth of each level, depth-first order below
+    auto [prefix, m] = out[i];
+    std::vector<std::pair<std::string, Module*>> kids;
+    for (const auto& [name, child] : m->children_)
+      kids.emplace_back(prefix.empty() ? name : prefix + "." + name, child);
+    out.insert(out.begin() + static_cast<std::ptrdiff_t>(i) + 1, kids.begin(), kids.end());
+  }
+  return out;
+}
+
+std::vector<Module*> Module::modules() {
+  std::vector<Module*> out;
+  for (auto& [name, m] : named_modules()) out.push_back(m);
+  return out;
+}
+
+std::int64_t Module::num_parameters() const {
+  std::int64_t n = 0;
+  for (const Tensor& p : parameters()) n += p.numel();
+  return n;
+}
+
+// ---- state
+
+void Module::train(bool on) {
+  for (Module* m : modules()) m->training_ = on;
+}
+
+void Module::zero_grad(bool set_to_none) {
+  for (const Tensor& p : parameters()) p.zero_grad(set_to_none);
+}
+
+void Module::requires_grad_(bool requires_grad) {
+  for (const Tensor& p : parameters()) p.requires_grad_(requires_grad);
+}
+
+void Module::apply(const std::function<void(Module&)>& fn) {
+  for (Module* m : modules()) fn(*m);
+}
+
+NamedTensors Module::state_dict() const {
+  NamedTensors out;
+  std::function<void(const Module&, const std::string&)> walk = [&](const Module& m,
+                                                                    const std::string& prefix) {
+    for (const auto& [name, slot] : m.parameters_)
+      if (slot->defined()) out.emplace_back(prefix + name, *slot);
+    for (const auto& [name, slot] : m.buffers_)
+      if (slot->defined()) out.emplace_back(prefix + name, *slot);
+    for (const auto& [name, child] : m.children_) walk(*child, prefix + name + ".");
+  };
+  walk(*this, "");
+  return out;
+}
+
+void Module::load_state_dict(const NamedTensors& state, bool strict) {
+  const NamedTensors own = state_dict();
+  std::set<std::string> given;
+  for (const auto& [name, t] : state) given.insert(name);
+  std::set<std::string> known;
+  NoGradGuard no_grad;
+  for (const auto& [name, slot] : own) {
+    known.insert(name);
+    auto it =
+        std::find_if(state.begin(), state.end(), [&](const auto& p) { return p.first == name; });
+    if (it == state.end()) {
+      check(!strict, "load_state_dict: missing key '{}' (shape {})", name, slot.shape());
+      continue;
+    }
+    const Tensor& value = it->second;
+    check(value.shape() == slot.shape(),
+          "load_state_dict: shape mismatch for '{}': checkpoint has {}, model has {}", name,
+          value.shape(), slot.shape());
+    check(value.dtype() == slot.dtype(),
+          "load_state_dict: dtype mismatch for '{}': checkpoint has {}, model has {}", name,
+          value.dtype(), slot.dtype());
+    slot.data().copy_(value.data());
+  }
+  if (strict)
+    for (const std::string& name : given)
+      check(known.count(name) > 0, "load_state_dict: unexpected key '{}'", name);
+}
+
+// ---- printing
+
+std::string Module::str() const {
+  std::string s = type_name() + "(" + extra_repr();
+  if (children_.empty()) return s + ")";
+  s += "\n";
+  for (const auto& [name, child] : children_) {
+    std::string inner = child->str();
+    std::string indented;
+    for (char c : inner) indented += c == '\n' ? std::string("\n  ") : std::string(1, c);
+    s += "  (" + name + "): " + indented + "\n";
+  }
+  return s + ")";
+}
+
+}  // namespace liandan::nn

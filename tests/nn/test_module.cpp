@@ -1,0 +1,172 @@
+// nn::Module: registration, dotted names, traversal, state_dict, hooks, errors, printing.
+#include <doctest/doctest.h>
+
+#include "liandan/autograd/autograd.hpp"
+#include "liandan/nn/containers.hpp"
+#include "liandan/nn/linear.hpp"
+#include "support/fixtures.hpp"
+
+using namespace liandan;
+
+namespace {
+
+// A user's model: members, one registration line per child.
+struct Block : nn::Module {
+  nn::Linear fc1, fc2;
+  Tensor scale;
+  Tensor steps;  // a buffer
+  Block(int d) : fc1(d, 2 * d), fc2(2 * d, d), scale(ones({d})), steps(zeros({1})) {
+    register_modules({{"fc1", fc1}, {"fc2", fc2}});
+    register_parameter("scale", scale);
+    register_buffer("steps", steps);
+  }
+  Tensor forward(const Tensor& x) override { return x + fc2(relu(fc1(x))) * scale; }
+  std::string type_name() const override { return "Block"; }
+};
+
+struct Net : nn::Module {
+  nn::ModuleList blocks;
+  nn::Linear head;
+  Net() : head(4, 2) {
+    for (int i = 0; i < 3; ++i) blocks.emplace_back<Block>(4);
+    register_modules({{"blocks", blocks}, {"head", head}});
+  }
+  Tensor forward(const Tensor& x) override {
+    Tensor h = x;
+    for (std::size_t i = 0; i < blocks.size(); ++i) h = blocks[i](h);
+    return head(h);
+  }
+  std::string type_name() const override { return "Net"; }
+};
+
+std::vector<std::string> names(const nn::NamedTensors& named) {
+  std::vector<std::string> out;
+  for (const auto& [n, t] : named) out.push_back(n);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Module: dotted names in registration order, buffers, children, modules, counts") {
+  Net net;
+  const auto params = names(net.named_parameters());
+  REQUIRE(params.size() == 3 * 5 + 2);
+  // A module's own parameters come before its children's, as in PyTorch.
+  CHECK(params[0] == "blocks.0.scale");
+  CHECK(params[1] == "blocks.0.fc1.weight");
+  CHECK(params[10] == "blocks.2.scale");
+  CHECK(params[16] == "head.bias");
+  CHECK(names(net.named_buffers()) ==
+        std::vector<std::string>{"blocks.0.steps", "blocks.1.steps", "blocks.2.steps"});
+  CHECK(net.children().size() == 2);
+  const auto mods = net.named_modules();
+  CHECK(mods.size() == 1 + 1 + 3 * 3 + 1);
+  CHECK(mods[1].first == "blocks");
+  CHECK(mods[2].first == "blocks.0");
+  CHECK(mods[3].first == "blocks.0.fc1");
+  CHECK(net.num_parameters() == 3 * (4 * 8 + 8 + 8 * 4 + 4 + 4) + 4 * 2 + 2);
+  for (const Tensor& p : net.parameters()) CHECK(p.requires_grad());
+}
+
+TEST_CASE("Module: train/eval, zero_grad, requires_grad_ (freeze), apply") {
+  Net net;
+  net.eval();
+  for (nn::Module* m : net.modules()) CHECK_FALSE(m->is_training());
+  net.train();
+  CHECK(net.blocks[1].is_training());
+  sum(net(randn({3, 4}))).backward();
+  CHECK(net.head.weight.grad().defined());
+  net.zero_grad();
+  CHECK_FALSE(net.head.weight.grad().defined());
+  net.blocks.requires_grad_(false);
+  CHECK_FALSE(net.blocks[0].parameters()[0].requires_grad());
+  CHECK(net.head.weight.requires_grad());
+  int count = 0;
+  net.apply([&](nn::Module&) { ++count; });
+  CHECK(count == 12);
+}
+
+TEST_CASE("Module::state_dict / load_state_dict: round trip is bit-identical; errors name keys") {
+  Net a, b;
+  const Tensor x = randn({5, 4});
+  b.load_state_dict(a.state_dict());
+  CHECK(a(x).to_vector<float>() == b(x).to_vector<float>());
+  CHECK(names(a.state_dict())[1] == "blocks.0.steps");  // parameters then buffers, per module
+
+  nn::NamedTensors missing = a.state_dict();
+  missing.erase(missing.begin() + 2);
+  CHECK_THROWS_WITH_AS(b.load_state_dict(missing),
+                       "load_state_dict: missing key 'blocks.0.fc1.weight' (shape [8,4])", Error);
+  b.load_state_dict(missing, /*strict=*/false);
+  nn::NamedTensors extra = a.state_dict();
+  extra.emplace_back("head.gamma", ones({2}));
+  CHECK_THROWS_WITH_AS(b.load_state_dict(extra), "load_state_dict: unexpected key 'head.gamma'",
+                       Error);
+  nn::NamedTensors wrong = a.state_dict();
+  wrong[2].second = zeros({4, 8});
+  CHECK_THROWS_WITH_AS(b.load_state_dict(wrong),
+                       "load_state_dict: shape mismatch for 'blocks.0.fc1.weight': checkpoint has "
+                       "[4,8], model has [8,4]",
+                       Error);
+}
+
+TEST_CASE("Module forward hooks, backward hooks, and errors that name the module path") {
+  Net net;
+  int pre = 0, post = 0;
+  net.head.register_forward_pre_hook([&](nn::Module&, const Tensor&) {
+    ++pre;
+    return Tensor();
+  });
+  net.head.register_forward_hook([&](nn::Module&, const Tensor&, const Tensor& out) {
+    ++post;
+    return out * 2.0;  // replaces the output
+  });
+  std::vector<float> seen;
+  net.head.register_backward_hook([&](nn::Module&, const Tensor& g) {
+    seen = g.to_vector<float>();
+    return Tensor();
+  });
+  const Tensor x = randn({1, 4});
+  const Tensor y = net(x);
+  sum(y).backward();
+  CHECK(pre == 1);
+  CHECK(post == 1);
+  CHECK(seen == std::vector<float>{1, 1});
+  CHECK_THROWS_WITH_AS(net(randn({2, 5})),
+                       "blocks.0.fc1: Linear: input of shape [2,5] does not end with in_features 4",
+                       nn::ModuleError);
+}
+
+TEST_CASE("Module::str prints the tree like PyTorch") {
+  nn::Sequential seq;
+  seq.emplace_back<nn::Linear>(4, 3);
+  seq.emplace_back<nn::Linear>(3, 1, nn::LinearOptions{.bias = false});
+  CHECK(seq.str() ==
+        "Sequential(\n"
+        "  (0): Linear(in_features=4, out_features=3, bias=true)\n"
+        "  (1): Linear(in_features=3, out_features=1, bias=false)\n"
+        ")");
+  CHECK(seq(randn({2, 4})).shape() == Shape{2, 1});
+}
+
+TEST_CASE("Linear: forward and backward vs PyTorch with the fixture's weights") {
+  test::Fixture f("nn");
+  nn::Linear lin(4, 3, {.dtype = DType::f64});
+  lin.load_state_dict(
+      {{"weight", Tensor(f.tensor("linear/weight"))}, {"bias", Tensor(f.tensor("linear/bias"))}});
+  const Tensor x(f.tensor("linear/x"), true);
+  const Tensor y = lin(x);
+  test::expect_close(y.data(), f.tensor("linear/out"), 1e-12, 1e-12);
+  y.backward(Tensor(f.tensor("linear/grad_out")));
+  test::expect_close(x.grad().data(), f.tensor("linear/grad_x"), 1e-12, 1e-12);
+  test::expect_close(lin.weight.grad().data(), f.tensor("linear/grad_weight"), 1e-12, 1e-12);
+  test::expect_close(lin.bias.grad().data(), f.tensor("linear/grad_bias"), 1e-12, 1e-12);
+}
+
+TEST_CASE("Linear: default initialisation bounds as PyTorch's") {
+  nn::Linear lin(100, 50);
+  const double bound = 1 / std::sqrt(100.0);  // kaiming_uniform(a = sqrt 5) gives the same bound
+  CHECK(core::amax(core::abs(lin.weight.data())).item() <= bound);
+  CHECK(core::amax(core::abs(lin.weight.data())).item() > 0.9 * bound);
+  CHECK(core::amax(core::abs(lin.bias.data())).item() <= bound);
+}
