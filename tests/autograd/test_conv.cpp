@@ -7,17 +7,16 @@
 
 #include "liandan/autograd/autograd.hpp"
 #include "liandan/core/conv.hpp"
+#include "support/gradients.hpp"
 
 using namespace liandan;
 using core::Conv2dOptions;
 using core::ConvTranspose2dOptions;
 using core::Pool2dOptions;
+using test::check_grads;
+using test::rnd;
 
 namespace {
-
-Tensor rnd(const Shape& shape) {
-  return randn(shape, {.dtype = DType::f64, .requires_grad = true});
-}
 
 // f64 values k / n - 0.5 for a permutation k of 0..n-1 (n coprime to 37): no ties, spaced 1/n.
 Tensor distinct(const Shape& shape) {
@@ -25,13 +24,6 @@ Tensor distinct(const Shape& shape) {
   std::vector<double> v(n);
   for (std::int64_t i = 0; i < n; ++i) v[i] = static_cast<double>(i * 37 % n) / n - 0.5;
   return tensor<double>(v, shape, true);
-}
-
-void check_grads(const autograd::Function& f, const std::vector<Tensor>& inputs) {
-  const auto r1 = autograd::gradcheck(f, inputs);
-  CHECK_MESSAGE(r1.ok, r1.message);
-  const auto r2 = autograd::gradgradcheck(f, inputs);
-  CHECK_MESSAGE(r2.ok, r2.message);
 }
 
 void expect_equal(const Tensor& a, const core::Tensor& b) {

@@ -4,27 +4,20 @@
 
 #include "liandan/autograd/autograd.hpp"
 #include "liandan/core/indexing.hpp"
+#include "support/gradients.hpp"
 
 using namespace liandan;
+using test::check_grads;
+using test::rnd;
 
 namespace {
 
-Tensor rnd(const Shape& shape) {
-  return randn(shape, {.dtype = DType::f64, .requires_grad = true});
-}
 Tensor idx(std::initializer_list<std::int64_t> v, const Shape& shape) {
   return tensor<std::int64_t>(v, shape);
 }
 
-// gradcheck and gradgradcheck of f; f squares the op's result so the second derivative also
-// runs through the op's backward and the backward of that.
-void check_grads(const autograd::Function& f, const std::vector<Tensor>& inputs) {
-  const auto r1 = autograd::gradcheck(f, inputs);
-  CHECK_MESSAGE(r1.ok, r1.message);
-  const auto r2 = autograd::gradgradcheck(f, inputs);
-  CHECK_MESSAGE(r2.ok, r2.message);
-}
-
+// The op's result squared, so the second derivative also runs through the op's backward and
+// the backward of that.
 std::vector<Tensor> squared(const Tensor& y) { return {y * y}; }
 
 }  // namespace

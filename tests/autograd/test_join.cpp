@@ -4,22 +4,13 @@
 
 #include "liandan/autograd/autograd.hpp"
 #include "liandan/core/join.hpp"
+#include "support/gradients.hpp"
 
 using namespace liandan;
+using test::check_grads;
+using test::rnd;
 
 namespace {
-
-Tensor rnd(const Shape& shape) {
-  return randn(shape, {.dtype = DType::f64, .requires_grad = true});
-}
-
-// gradcheck and gradgradcheck of f.
-void check_grads(const autograd::Function& f, const std::vector<Tensor>& inputs) {
-  const auto r1 = autograd::gradcheck(f, inputs);
-  CHECK_MESSAGE(r1.ok, r1.message);
-  const auto r2 = autograd::gradgradcheck(f, inputs);
-  CHECK_MESSAGE(r2.ok, r2.message);
-}
 
 // Every piece squared (so second derivatives run through each op's backward), then cat'ed flat.
 std::vector<Tensor> squared(const std::vector<Tensor>& ys) {

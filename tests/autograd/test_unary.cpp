@@ -8,17 +8,16 @@
 #include <numbers>
 
 #include "liandan/autograd/autograd.hpp"
+#include "support/gradients.hpp"
 
 using namespace liandan;
+using test::check_grads;
+using test::rnd;
 
 namespace {
 
 using CoreUnary = std::function<core::Tensor(const core::Tensor&)>;
 using Unary = std::function<Tensor(const Tensor&)>;
-
-Tensor rnd(const Shape& shape) {
-  return randn(shape, {.dtype = DType::f64, .requires_grad = true});
-}
 
 // A leaf of f(x) for x random normal: moves inputs into a domain or away from kinks.
 Tensor rnd_mapped(const Shape& shape, const std::function<double(double)>& f) {
@@ -28,13 +27,6 @@ Tensor rnd_mapped(const Shape& shape, const std::function<double(double)>& f) {
 }
 double away_from_zero(double v) { return v + (v < 0 ? -0.1 : 0.1); }
 double positive(double v) { return std::abs(v) + 0.2; }
-
-void check_grads(const autograd::Function& f, const std::vector<Tensor>& inputs) {
-  const auto r1 = autograd::gradcheck(f, inputs);
-  CHECK_MESSAGE(r1.ok, r1.message);
-  const auto r2 = autograd::gradgradcheck(f, inputs);
-  CHECK_MESSAGE(r2.ok, r2.message);
-}
 
 // Forward equals the core kernel (f64 and f32), then gradcheck and gradgradcheck in f64.
 void check_unary(const Unary& f, const CoreUnary& core_f, const Tensor& x) {
