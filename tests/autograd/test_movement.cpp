@@ -1,0 +1,84 @@
+// Views and copies (reshape, permute, transpose, expand, slice, slice_scatter, narrow, select,
+// squeeze, unsqueeze, flatten, contiguous, clone, to) and matmul: gradients to second order.
+#include <doctest/doctest.h>
+
+#include "liandan/autograd/autograd.hpp"
+#include "support/gradients.hpp"
+
+using namespace liandan;
+using test::check_grads;
+using test::rnd;
+
+namespace {
+
+// The result squared, so second derivatives run through the op's backward too.
+autograd::Function squared(std::function<Tensor(const Tensor&)> op) {
+  return [op](const std::vector<Tensor>& in) {
+    const Tensor y = op(in[0]);
+    return std::vector<Tensor>{y * y};
+  };
+}
+
+}  // namespace
+
+TEST_CASE("reshape, view, flatten, squeeze, unsqueeze: gradients; views share storage") {
+  const Tensor x = rnd({2, 3, 4});
+  check_grads(squared([](const Tensor& t) { return reshape(t, {4, -1}); }), {x});
+  check_grads(squared([](const Tensor& t) { return view(t, {6, 4}); }), {x});
+  check_grads(squared([](const Tensor& t) { return flatten(t, 1); }), {x});
+  check_grads(squared([](const Tensor& t) { return squeeze(unsqueeze(t, 1), 1); }), {x});
+  CHECK(view(x, {24}).data().storage() == x.data().storage());
+}
+
+TEST_CASE("permute, transpose, expand, contiguous, clone: gradients") {
+  const Tensor x = rnd({2, 3, 4});
+  check_grads(squared([](const Tensor& t) { return permute(t, {2, 0, 1}); }), {x});
+  check_grads(squared([](const Tensor& t) { return contiguous(transpose(t, 0, -1)); }), {x});
+  const Tensor b = rnd({3, 1});
+  check_grads(squared([](const Tensor& t) { return expand(t, {2, 3, 5}); }), {b});
+  check_grads(squared([](const Tensor& t) { return clone(t) * 3.0; }), {x});
+}
+
+TEST_CASE("slice, narrow, select, slice_scatter: gradients with steps and negative bounds") {
+  const Tensor x = rnd({5, 6});
+  check_grads(squared([](const Tensor& t) { return slice(t, 1, 1, -1, 2); }), {x});
+  check_grads(squared([](const Tensor& t) { return narrow(t, 0, -3, 2); }), {x});
+  check_grads(squared([](const Tensor& t) { return select(t, 1, -1); }), {x});
+  const Tensor src = rnd({5, 2});
+  check_grads(squared([](const Tensor& t) { return slice_scatter(t, {5, 6}, 1, 0, 6, 3); }), {src});
+  CHECK_THROWS_WITH_AS(slice_scatter(src, {5, 6}, 1, 0, 6, 2),
+                       "slice_scatter: source of shape [5,2] does not fit slice [5,3] of [5,6]",
+                       Error);
+}
+
+TEST_CASE("to: f32 <-> f64 conversion routes the gradient back in the input dtype") {
+  const Tensor x = tensor<double>({1, 2}, {2}, true);
+  sum(to(x, DType::f32) * to(x, DType::f32)).backward();
+  CHECK(x.grad().dtype() == DType::f64);
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{2, 4});
+}
+
+TEST_CASE("matmul: 1-D, batched, broadcast batch and transposed operands to second order") {
+  const auto mm = [](const std::vector<Tensor>& in) {
+    return std::vector<Tensor>{matmul(in[0], in[1])};
+  };
+  check_grads(mm, {rnd({3, 4}), rnd({4, 2})});
+  check_grads(mm, {rnd({4}), rnd({4, 2})});
+  check_grads(mm, {rnd({3, 4}), rnd({4})});
+  check_grads(mm, {rnd({2, 1, 3, 4}), rnd({5, 4, 2})});
+  check_grads(mm, {rnd({2, 3, 4}), rnd({4, 2})});  // a linear layer: weight grad folds the batch
+  const auto mm_t = [](const std::vector<Tensor>& in) {
+    return std::vector<Tensor>{matmul(transpose(in[0], -1, -2), transpose(in[1], -1, -2))};
+  };
+  check_grads(mm_t, {rnd({2, 4, 3}), rnd({2, 5, 4})});
+}
+
+TEST_CASE("matmul: f32 gradients agree with f64 (oneDNN path vs reference loop)") {
+  const Tensor a64 = rnd({6, 7, 5}), b64 = rnd({5, 3});
+  const Tensor a32(a64.data().to(DType::f32), true), b32(b64.data().to(DType::f32), true);
+  sum(matmul(a64, b64) * matmul(a64, b64)).backward();
+  sum(matmul(a32, b32) * matmul(a32, b32)).backward();
+  const auto g64 = b64.grad().to_vector<double>(), g32 = b32.grad().to_vector<double>();
+  for (std::size_t i = 0; i < g64.size(); ++i)
+    CHECK(g32[i] == doctest::Approx(g64[i]).epsilon(1e-4));
+}
