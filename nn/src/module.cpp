@@ -32,7 +32,7 @@ void Module::register_modules(std::initializer_list<std::pair<const char*, Modul
 // ---- forward
 
 Tensor Module::forward(const Tensor&) {
-  throw ModuleError(fmt::format("{}: {} has no single-tensor forward", path(), type_name()));
+  throw Error(fmt::format("{} has no single-tensor forward", type_name()));
 }
 
 Tensor Module::operator()(const Tensor& x) {
@@ -58,11 +58,15 @@ Tensor Module::operator()(const Tensor& x) {
 std::string Module::path() const {
   std::string p = name_in_parent_;
   for (const Module* m = parent_; m && m->parent_; m = m->parent_) p = m->name_in_parent_ + "." + p;
-  return p.empty() ? type_name() : p;
+  return p;
 }
 
+// Prefixes the module's path; a root module is named by its type, unless the message already
+// starts with it (a layer's own check).
 void Module::rethrow_with_path(const std::exception& e) const {
-  throw ModuleError(fmt::format("{}: {}", path(), e.what()));
+  const std::string what = e.what(), p = path();
+  if (p.empty() && what.starts_with(type_name() + ":")) throw ModuleError(what);
+  throw ModuleError(fmt::format("{}: {}", p.empty() ? type_name() : p, what));
 }
 
 // ---- traversal
@@ -198,9 +202,12 @@ void Module::load_state_dict(const NamedTensors& state, bool strict) {
 // ---- printing
 
 std::string Module::str() const {
-  std::string s = type_name() + "(" + extra_repr();
-  if (children_.empty()) return s + ")";
+  // As PyTorch: extra_repr inline for a leaf, else on its own line above the children.
+  const std::string extra = extra_repr();
+  std::string s = type_name() + "(";
+  if (children_.empty()) return s + extra + ")";
   s += "\n";
+  if (!extra.empty()) s += "  " + extra + "\n";
   for (const auto& [name, child] : children_) {
     std::string inner = child->str();
     std::string indented;
