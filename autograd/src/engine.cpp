@@ -15,10 +15,12 @@
 #include <unordered_set>
 
 #include "accumulate_grad.hpp"
+#include "liandan/autograd/anomaly_mode.hpp"
 #include "liandan/autograd/grad_mode.hpp"
 #include "liandan/autograd/node.hpp"
 #include "liandan/autograd/ops.hpp"
 #include "liandan/core/elementwise.hpp"
+#include "liandan/core/reduce.hpp"
 
 namespace liandan::autograd {
 namespace {
@@ -51,6 +53,20 @@ Tensor reduce_to_shape(const Tensor& g, const Shape& shape, const Node& node, st
 
 // Sums g into an input-buffer slot. Without create_graph, a slot that nothing else
 // references (not even through a view) is added to in place: no new buffer per edge.
+// Anomaly mode: the first non-finite gradient names the node and where it was created.
+void check_finite(const Node& node, const std::vector<Tensor>& grads) {
+  for (std::size_t i = 0; i < grads.size(); ++i) {
+    const Tensor& g = grads[i];
+    if (!g.defined() || !is_floating(g.dtype()) || g.numel() == 0) continue;
+    // 0 * x is NaN exactly where x is NaN or Inf.
+    const double probe = core::sum(core::mul(g.data(), 0.0)).item();
+    check(probe == 0,
+          "anomaly: {} (created in {}) returned a NaN or Inf gradient for input {} "
+          "(shape {})",
+          node.name(), node.scope().empty() ? "no module" : node.scope(), i, g.shape());
+  }
+}
+
 void add_to_slot(Tensor& slot, Tensor g, bool create_graph) {
   if (!slot.defined()) {
     slot = std::move(g);
@@ -139,6 +155,7 @@ struct Engine {
         outputs = node->backward(grads);
       }
       if (!retain_graph) node->release_saved();
+      if (AnomalyMode::enabled()) check_finite(*node, outputs);
       const auto& edges = node->next_edges();
       check(outputs.size() == edges.size() || edges.empty(),
             "{} returned {} gradients but has {} inputs", node->name(), outputs.size(),

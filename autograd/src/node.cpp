@@ -2,6 +2,7 @@
 #include "liandan/autograd/node.hpp"
 
 #include "accumulate_grad.hpp"
+#include "liandan/autograd/anomaly_mode.hpp"
 #include "liandan/autograd/grad_mode.hpp"
 
 namespace liandan {
@@ -18,7 +19,10 @@ thread_local bool draining = false;
 
 }  // namespace
 
-Node::Node(std::string name) : name_(std::move(name)), sequence_nr_(next_sequence_nr.fetch_add(1)) {
+Node::Node(std::string name)
+    : name_(std::move(name)),
+      scope_(AnomalyMode::enabled() ? AnomalyScope::current() : std::string()),
+      sequence_nr_(next_sequence_nr.fetch_add(1)) {
   live_nodes.fetch_add(1, std::memory_order_relaxed);
 }
 

@@ -1,8 +1,10 @@
 // nn::Module: registration, traversal, train/eval, state_dict, hooks, printing.
 #include "liandan/nn/module.hpp"
 
+#include <optional>
 #include <set>
 
+#include "liandan/autograd/anomaly_mode.hpp"
 #include "liandan/autograd/grad_mode.hpp"
 
 namespace liandan::nn {
@@ -36,6 +38,8 @@ Tensor Module::forward(const Tensor&) {
 }
 
 Tensor Module::operator()(const Tensor& x) {
+  std::optional<AnomalyScope> scope;  // nodes created below remember this module
+  if (AnomalyMode::enabled()) scope.emplace(path().empty() ? type_name() : path());
   return call([&] {
     Tensor input = x;
     for (const ForwardPreHook& hook : pre_hooks_)

@@ -1,6 +1,8 @@
 // The engine: gradients, accumulation, grad(), double backward, errors, hooks, memory.
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "liandan/autograd/autograd.hpp"
 #include "liandan/core/elementwise.hpp"
 #include "support/fixtures.hpp"
@@ -231,4 +233,23 @@ TEST_CASE("memory: a 1000-step training loop does not grow") {
   }
   CHECK(in_use_at_1000 == in_use_at_10);
   CHECK(Node::live_count() == nodes0);
+}
+
+TEST_CASE("AnomalyMode: off by default, names the first node returning NaN or Inf") {
+  const Tensor x = tensor<double>({0, 1}, {2}, true);
+  sum(log(x)).backward();  // d/dx log(0) = inf, not checked
+  CHECK(std::isinf(x.grad().to_vector<double>()[0]));
+  AnomalyModeGuard anomaly;
+  {
+    AnomalyScope scope("custom block");
+    const Tensor y = sum(log(x) * 2.0);
+    CHECK_THROWS_WITH_AS(y.backward(),
+                         "anomaly: LogBackward (created in custom block) returned a NaN or Inf "
+                         "gradient for input 0 (shape [2])",
+                         Error);
+  }
+  CHECK_THROWS_WITH_AS(sum(log(x)).backward(),
+                       "anomaly: LogBackward (created in no module) returned a NaN or Inf gradient "
+                       "for input 0 (shape [2])",
+                       Error);
 }

@@ -1,6 +1,8 @@
 // nn::Module: registration, dotted names, traversal, state_dict, hooks, errors, printing.
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "liandan/autograd/autograd.hpp"
 #include "liandan/nn/containers.hpp"
 #include "liandan/nn/linear.hpp"
@@ -169,4 +171,31 @@ TEST_CASE("Linear: default initialisation bounds as PyTorch's") {
   CHECK(core::amax(core::abs(lin.weight.data())).item() <= bound);
   CHECK(core::amax(core::abs(lin.weight.data())).item() > 0.9 * bound);
   CHECK(core::amax(core::abs(lin.bias.data())).item() <= bound);
+}
+
+namespace {
+struct SqrtOfZero : nn::Module {  // sqrt'(0) = inf: a NaN/Inf factory for anomaly mode
+  Tensor forward(const Tensor& x) override { return sqrt(x * 0.0); }
+  std::string type_name() const override { return "SqrtOfZero"; }
+};
+struct Outer : nn::Module {
+  nn::Linear fc;
+  SqrtOfZero bad;
+  Outer() : fc(3, 3) { register_modules({{"fc", fc}, {"bad", bad}}); }
+  Tensor forward(const Tensor& x) override { return bad(fc(x)); }
+};
+}  // namespace
+
+TEST_CASE("AnomalyMode: the first NaN or Inf gradient names the op and the module") {
+  Outer model;
+  const Tensor x = randn({2, 3});
+  sum(model(x)).backward();  // off: silently non-finite
+  const float g0 = model.fc.bias.grad().to_vector<float>()[0];
+  CHECK_FALSE(std::isfinite(g0));
+  AnomalyModeGuard anomaly;
+  const Tensor y = model(x);
+  CHECK_THROWS_WITH_AS(sum(y).backward(),
+                       "anomaly: SqrtBackward (created in bad) returned a NaN or Inf gradient for "
+                       "input 0 (shape [2,3])",
+                       Error);
 }

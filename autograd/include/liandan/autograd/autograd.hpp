@@ -1,6 +1,7 @@
 // Everything of the tape: liandan::Tensor, its ops, grad mode, the engine and gradcheck.
 #pragma once
 
+#include "liandan/autograd/anomaly_mode.hpp"
 #include "liandan/autograd/engine.hpp"
 #include "liandan/autograd/grad_mode.hpp"
 #include "liandan/autograd/gradcheck.hpp"

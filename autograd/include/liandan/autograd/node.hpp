@@ -39,6 +39,8 @@ class Node {
   virtual void release_saved() {}
 
   const std::string& name() const { return name_; }
+  // Where the node was created (AnomalyScope::current()), recorded only in anomaly mode.
+  const std::string& scope() const { return scope_; }
   std::uint64_t sequence_nr() const { return sequence_nr_; }
   std::uint32_t num_outputs() const { return num_outputs_; }
   const std::vector<Edge>& next_edges() const { return next_edges_; }
@@ -67,6 +69,7 @@ class Node {
 
  private:
   std::string name_;
+  std::string scope_;
   std::uint64_t sequence_nr_;
   std::uint32_t num_outputs_ = 1;
   std::vector<Edge> next_edges_;
