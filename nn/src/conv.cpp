@@ -24,9 +24,17 @@ void check_conv(std::int64_t in, std::int64_t out, const Size2& k, const Size2& 
         op, repr::tuple(k), repr::tuple(stride), repr::tuple(dilation), repr::tuple(padding));
 }
 
+// Creates and registers weight (weight_shape) and, with_bias, bias (out_channels); then
 // kaiming_uniform(a = sqrt 5) on the weight, bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in
 // from the weight's dims 1.. (as torch.nn.modules.conv._ConvNd.reset_parameters).
-void reset_parameters(const Tensor& weight, const Tensor& bias) {
+void make_parameters(Module& m, Tensor& weight, Tensor& bias, const Shape& weight_shape,
+                     std::int64_t out_channels, bool with_bias, DType dtype) {
+  weight = zeros(weight_shape, {.dtype = dtype});
+  m.register_parameter("weight", weight);
+  if (with_bias) {
+    bias = zeros({out_channels}, {.dtype = dtype});
+    m.register_parameter("bias", bias);
+  }
   init::kaiming_uniform_(weight, std::sqrt(5.0));
   if (!bias.defined()) return;
   const auto fan_in = static_cast<double>(init::fans(weight).first);
@@ -58,14 +66,9 @@ Conv2d::Conv2d(std::int64_t in_channels, std::int64_t out_channels, Size2 kernel
       dilation(options.dilation),
       groups(options.groups) {
   check_conv(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, "Conv2d");
-  weight = zeros({out_channels, in_channels / groups, kernel_size.h, kernel_size.w},
-                 {.dtype = options.dtype});
-  register_parameter("weight", weight);
-  if (options.bias) {
-    bias = zeros({out_channels}, {.dtype = options.dtype});
-    register_parameter("bias", bias);
-  }
-  reset_parameters(weight, bias);
+  make_parameters(*this, weight, bias,
+                  {out_channels, in_channels / groups, kernel_size.h, kernel_size.w}, out_channels,
+                  options.bias, options.dtype);
 }
 
 Tensor Conv2d::forward(const Tensor& x) {
@@ -103,14 +106,9 @@ ConvTranspose2d::ConvTranspose2d(std::int64_t in_channels, std::int64_t out_chan
             output_padding.w < std::max(stride.w, dilation.w),
         "ConvTranspose2d: output_padding {} must be smaller than stride {} or dilation {}",
         repr::tuple(output_padding), repr::tuple(stride), repr::tuple(dilation));
-  weight = zeros({in_channels, out_channels / groups, kernel_size.h, kernel_size.w},
-                 {.dtype = options.dtype});
-  register_parameter("weight", weight);
-  if (options.bias) {
-    bias = zeros({out_channels}, {.dtype = options.dtype});
-    register_parameter("bias", bias);
-  }
-  reset_parameters(weight, bias);
+  make_parameters(*this, weight, bias,
+                  {in_channels, out_channels / groups, kernel_size.h, kernel_size.w}, out_channels,
+                  options.bias, options.dtype);
 }
 
 Tensor ConvTranspose2d::forward(const Tensor& x) {

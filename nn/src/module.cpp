@@ -1,6 +1,7 @@
 // nn::Module: registration, traversal, train/eval, state_dict, hooks, printing.
 #include "liandan/nn/module.hpp"
 
+#include <algorithm>
 #include <optional>
 #include <set>
 
@@ -18,6 +19,16 @@ void Module::register_parameter(const std::string& name, Tensor& slot) {
 
 void Module::register_buffer(const std::string& name, Tensor& slot) {
   buffers_.emplace_back(name, &slot);
+}
+
+Tensor& Module::unregister_parameter(const std::string& name) {
+  auto it = std::find_if(parameters_.begin(), parameters_.end(),
+                         [&](const auto& p) { return p.first == name; });
+  check(it != parameters_.end(), "unregister_parameter: {} has no parameter '{}'", type_name(),
+        name);
+  Tensor& slot = *it->second;
+  parameters_.erase(it);
+  return slot;
 }
 
 void Module::register_module(const std::string& name, Module& child) {

@@ -33,6 +33,9 @@ class Module {
   // `slot` is a member of the derived module; it is marked as requiring grad.
   void register_parameter(const std::string& name, Tensor& slot);
   void register_buffer(const std::string& name, Tensor& slot);
+  // Removes a parameter's registration and returns its slot, whose value is then computed each
+  // forward by a parametrisation that owns the leaf (see SpectralNorm).
+  Tensor& unregister_parameter(const std::string& name);
   void register_module(const std::string& name, Module& child);
   void register_modules(std::initializer_list<std::pair<const char*, Module&>> children);
 
