@@ -5,6 +5,7 @@
 
 #include "liandan/autograd/autograd.hpp"
 #include "liandan/nn/containers.hpp"
+#include "liandan/nn/functional.hpp"
 #include "liandan/nn/linear.hpp"
 #include "support/fixtures.hpp"
 
@@ -198,4 +199,26 @@ TEST_CASE("AnomalyMode: the first NaN or Inf gradient names the op and the modul
                        "anomaly: SqrtBackward (created in bad) returned a NaN or Inf gradient for "
                        "input 0 (shape [2,3])",
                        Error);
+}
+
+TEST_CASE("ModuleDict: modules by name in insertion order, errors for bad keys") {
+  nn::ModuleDict heads;
+  heads.emplace<nn::Linear>("score", 4, 1);
+  heads.emplace<nn::Linear>("class", 4, 3);
+  CHECK(heads.keys() == std::vector<std::string>{"score", "class"});
+  CHECK(names(heads.named_parameters())[0] == "score.weight");
+  CHECK(heads["class"](randn({2, 4})).shape() == Shape{2, 3});
+  CHECK(heads.contains("score"));
+  CHECK_THROWS_WITH_AS(heads["box"], "ModuleDict: no key 'box'", Error);
+  CHECK_THROWS_WITH_AS(heads.emplace<nn::Linear>("score", 4, 1),
+                       "ModuleDict: key 'score' is already present", Error);
+}
+
+TEST_CASE("nn::functional: the layers' functional forms are available under one name") {
+  namespace F = nn::functional;
+  const Tensor x = randn({2, 3, 8, 8});
+  CHECK(F::relu(x).shape() == x.shape());
+  CHECK(F::max_pool2d(x, {.kernel = {2, 2}}).shape() == Shape{2, 3, 4, 4});
+  CHECK(F::layer_norm(x, {8}).shape() == x.shape());
+  CHECK(F::linear(randn({2, 4}), randn({3, 4})).shape() == Shape{2, 3});
 }

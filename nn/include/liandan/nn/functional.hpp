@@ -1,14 +1,34 @@
-// nn::functional: the stateless forms of layers, where they add something over the
-// differentiable ops of liandan/autograd/ops.hpp (relu, conv2d, layer_norm, ... are used from
-// there directly). All are composed of those ops, so gradients of gradients work.
+// nn::functional: the stateless form of every layer, as torch.nn.functional. Those that are
+// differentiable ops of liandan/autograd/ops.hpp are the same functions under this name; the
+// rest are composed of them here, so gradients of gradients work for all.
 #pragma once
 
 #include <optional>
 
+#include "liandan/autograd/ops.hpp"
 #include "liandan/autograd/tensor.hpp"
 #include "liandan/core/random.hpp"
 
 namespace liandan::nn::functional {
+
+// The layers' functional forms that are autograd ops (F.relu, F.conv2d, F.layer_norm, ...).
+using liandan::avg_pool2d;
+using liandan::conv2d;
+using liandan::conv_transpose2d;
+using liandan::elu;
+using liandan::embedding;
+using liandan::flatten;
+using liandan::gelu;
+using liandan::layer_norm;
+using liandan::leaky_relu;
+using liandan::log_softmax;
+using liandan::max_pool2d;
+using liandan::relu;
+using liandan::sigmoid;
+using liandan::silu;
+using liandan::softmax;
+using liandan::softplus;
+using liandan::tanh;
 
 // y = x W^T + b: x (..., in), weight (out, in), bias (out) or undefined -> (..., out).
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
