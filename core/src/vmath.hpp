@@ -10,11 +10,19 @@
 
 namespace liandan::core::detail {
 
+// Clamps written as comparisons: std::fmin/fmax must honour NaN operands, so GCC calls libm
+// for them and the surrounding `omp simd` loop stays scalar (7-10x slower, bench/RESULTS.md).
+// A NaN x passes through unchanged here; each caller returns NaN for NaN input anyway.
+inline float clamp_to(float x, float lo, float hi) {
+  x = x < lo ? lo : x;
+  return x > hi ? hi : x;
+}
+
 // exp: Cephes' expf (range reduction by ln2, degree-6 polynomial), ~1 ulp.
 // Results below FLT_MIN flush to 0.
 inline float vexp(float x) {
   const float hi = 88.7228317f, lo = -87.3365448f;
-  const float xc = std::fmin(std::fmax(x, lo), hi);
+  const float xc = clamp_to(x, lo, hi);
   const float n = std::floor(xc * 1.44269504088896341f + 0.5f);
   const float r = xc - n * 0.693359375f - n * -2.12194440e-4f;
   float p = 1.9875691500e-4f;
@@ -36,7 +44,7 @@ inline double vexp(double x) { return std::exp(x); }
 // |x| < 4e-4 returns x.
 inline float vtanh(float x) {
   const float c = 7.90531110763549805f;
-  const float xc = std::fmin(std::fmax(x, -c), c);
+  const float xc = clamp_to(x, -c, c);
   const float x2 = xc * xc;
   float p = -2.76076847742355e-16f;
   p = p * x2 + 2.00018790482477e-13f;
@@ -58,7 +66,7 @@ inline double vtanh(double x) { return std::tanh(x); }
 
 // erf: odd rational approximation on [-4, 4] (Eigen's perf_float), saturating to +-1.
 inline float verf(float x) {
-  const float xc = std::fmin(std::fmax(x, -4.0f), 4.0f);
+  const float xc = clamp_to(x, -4.0f, 4.0f);
   const float x2 = xc * xc;
   float p = -2.72614225801306e-10f;
   p = p * x2 + 2.77068142495902e-08f;
