@@ -1,0 +1,79 @@
+// optim::SGD: one fused loop per parameter over its contiguous data.
+#include "liandan/optim/sgd.hpp"
+
+namespace liandan::optim {
+
+SGD::SGD(std::vector<ParamGroup> groups, SGDOptions options)
+    : Optimizer("SGD", std::move(groups), options.lr, options.weight_decay), options_(options) {
+  check(options.momentum >= 0, "SGD: invalid momentum {} (must be >= 0)", options.momentum);
+  check(options.dampening >= 0, "SGD: invalid dampening {} (must be >= 0)", options.dampening);
+  check(!options.nesterov || (options.momentum > 0 && options.dampening == 0),
+        "SGD: nesterov needs momentum > 0 and dampening 0 (momentum {}, dampening {})",
+        options.momentum, options.dampening);
+  state_.resize(num_params());
+}
+
+namespace {
+
+// PyTorch's torch.optim.SGD (Sutskever et al. 2013 form of momentum), per element:
+//   d_p = g + wd * p
+//   buf = d_p on the first step, else momentum * buf + (1 - dampening) * d_p
+//   d_p = nesterov ? d_p + momentum * buf : buf      (when momentum != 0)
+//   p  -= lr * d_p
+template <typename T>
+void sgd_kernel(T* p, const T* g, T* buf, std::int64_t n, const ParamGroup& group,
+                const SGDOptions& o, bool first) {
+  const T lr = T(*group.lr), wd = T(*group.weight_decay), momentum = T(o.momentum);
+  const T keep = T(1 - o.dampening);
+  const bool nesterov = o.nesterov;
+#pragma omp parallel for simd if (n > kParallelNumel)
+  for (std::int64_t i = 0; i < n; ++i) {
+    T d = wd != 0 ? g[i] + wd * p[i] : g[i];
+    if (buf) {
+      buf[i] = first ? d : momentum * buf[i] + keep * d;
+      d = nesterov ? d + momentum * buf[i] : buf[i];
+    }
+    p[i] -= lr * d;
+  }
+}
+
+}  // namespace
+
+void SGD::update(const ParamGroup& group, std::size_t index, const core::Tensor& param,
+                 const core::Tensor& grad) {
+  std::optional<SGDState>& s = state_[index];
+  const bool first = !s.has_value();
+  if (first) {
+    s.emplace();
+    if (options_.momentum != 0)
+      s->momentum_buffer = core::Tensor::empty(param.shape(), param.dtype());
+  }
+  const bool has_buf = s->momentum_buffer.defined();
+  if (param.dtype() == DType::f64)
+    sgd_kernel(param.data<double>(), grad.data<double>(),
+               has_buf ? s->momentum_buffer.data<double>() : nullptr, param.numel(), group,
+               options_, first);
+  else
+    sgd_kernel(param.data<float>(), grad.data<float>(),
+               has_buf ? s->momentum_buffer.data<float>() : nullptr, param.numel(), group, options_,
+               first);
+}
+
+NamedTensors SGD::save_state(std::size_t index) const {
+  const std::optional<SGDState>& s = state_[index];
+  if (!s || !s->momentum_buffer.defined()) return {};
+  return {{"momentum_buffer", Tensor(s->momentum_buffer.clone())}};
+}
+
+void SGD::load_state(std::size_t index, const std::string& key, const core::Tensor& param,
+                     const NamedTensors& fields) {
+  check_fields(key, fields, {"momentum_buffer"});
+  if (fields.empty() || options_.momentum == 0) {
+    check(fields.empty(), "SGD.load_state_dict: momentum_buffer for {} but momentum is 0", key);
+    state_[index].reset();
+    return;
+  }
+  state_[index] = SGDState{state_like(key, fields, "momentum_buffer", param)};
+}
+
+}  // namespace liandan::optim

@@ -1,0 +1,167 @@
+// optim::Optimizer: parameter groups, zero_grad, skipping parameters without a gradient, the
+// state_dict round trip through an HDF5 checkpoint, and the options / state errors.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "liandan/nn/checkpoint.hpp"
+#include "optim/optim_problems.hpp"
+
+using namespace liandan;
+
+namespace {
+
+// The MLP's parameters, split into the first layer's and the last layer's.
+std::pair<nn::NamedTensors, nn::NamedTensors> split_layers(const nn::NamedTensors& params) {
+  nn::NamedTensors first, last;
+  for (const auto& entry : params) (entry.first.starts_with("0.") ? first : last).push_back(entry);
+  return {first, last};
+}
+
+}  // namespace
+
+TEST_CASE("Optimizer param_groups: a group with lr 0 does not move, the other moves as alone") {
+  const test::Fixture f("optim");
+  for (const std::string c : {"mlp_sgd_nesterov", "mlp_adam_amsgrad", "mlp_adamw_default"}) {
+    INFO("case " << c);
+    test::Mlp grouped(f), alone(f);
+    const auto [first, last] = split_layers(grouped.params());
+    const std::vector<double> first_before = test::flat(first);
+    auto opt = test::make_optimizer(f, c, {{first, 0.0, std::nullopt}, {last, {}, {}}});
+    CHECK(*opt->param_groups()[0].lr == 0);
+    CHECK(*opt->param_groups()[1].lr == f.attr(c, "lr"));
+    // The reference: only the last layer is optimized, with the first one frozen in place.
+    auto opt_alone =
+        test::make_optimizer(f, c, optim::single_group(split_layers(alone.params()).second));
+    for (int s = 0; s < 5; ++s) {
+      grouped.compute_grads();
+      opt->step();
+      alone.compute_grads();
+      opt_alone->step();
+    }
+    CHECK(test::flat(first) == first_before);
+    CHECK(test::flat(last) != test::flat(split_layers(test::Mlp(f).params()).second));
+    CHECK(test::flat(last) == test::flat(split_layers(alone.params()).second));
+  }
+}
+
+TEST_CASE("Optimizer step: parameters without a gradient are skipped and get no state") {
+  const Tensor a = ones({3}, {.dtype = DType::f64, .requires_grad = true});
+  const Tensor b = ones({2}, {.dtype = DType::f64, .requires_grad = true});
+  optim::Adam opt(nn::NamedTensors{{"a", a}, {"b", b}}, {.lr = 0.1});
+  a.set_grad(tensor<double>({1.0, -1.0, 2.0}, {3}));
+  opt.step();
+  const std::vector<double> moved = a.to_vector<double>();  // step 1: ~a - lr * sign(g)
+  CHECK(moved[0] == doctest::Approx(0.9).epsilon(1e-8));
+  CHECK(moved[1] == doctest::Approx(1.1).epsilon(1e-8));
+  CHECK(moved[2] == doctest::Approx(0.9).epsilon(1e-8));
+  CHECK(b.to_vector<double>() == std::vector<double>{1.0, 1.0});
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : opt.state_dict()) keys.push_back(key);
+  CHECK(keys == std::vector<std::string>{"state.a.step", "state.a.exp_avg", "state.a.exp_avg_sq",
+                                         "param_groups.0.lr", "param_groups.0.weight_decay"});
+}
+
+TEST_CASE("Optimizer zero_grad: set_to_none drops the gradients, otherwise zeroes them") {
+  const Tensor a = ones({2}, {.requires_grad = true});
+  optim::SGD opt(nn::NamedTensors{{"a", a}});
+  a.set_grad(ones({2}));
+  opt.zero_grad(false);
+  REQUIRE(a.grad().defined());
+  CHECK(a.grad().to_vector<float>() == std::vector<float>{0.f, 0.f});
+  opt.zero_grad();
+  CHECK_FALSE(a.grad().defined());
+}
+
+TEST_CASE(
+    "Optimizer state_dict load_state_dict: a run saved and restored mid-way through an "
+    "HDF5 checkpoint continues bit-identically") {
+  const test::Fixture f("optim");
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("liandan_optim_" + std::to_string(getpid()) + ".h5"))
+                               .string();
+  for (const std::string c : {"mlp_sgd_nesterov", "mlp_sgd_dampening", "mlp_adam_amsgrad",
+                              "mlp_adam_wd", "mlp_adamw_wd"}) {
+    INFO("case " << c);
+    test::Mlp straight(f);
+    auto opt = test::make_optimizer(f, c, optim::single_group(straight.params()));
+    const core::Tensor expected = test::run(straight, *opt, 12);
+
+    test::Mlp first_half(f);
+    auto opt1 = test::make_optimizer(f, c, optim::single_group(first_half.params()));
+    test::run(first_half, *opt1, 7);
+    nn::NamedTensors saved = first_half.params();
+    for (const auto& entry : opt1->state_dict()) saved.push_back(entry);
+    nn::save(path, saved);
+
+    const nn::Checkpoint loaded = nn::load(path);
+    test::Mlp second_half(f);  // from the initial weights: everything comes from the file
+    nn::NamedTensors opt_state;
+    for (const auto& [key, value] : loaded.tensors) {
+      if (key.starts_with("state.") || key.starts_with("param_groups.")) {
+        opt_state.emplace_back(key, value);
+        continue;
+      }
+      for (const auto& [name, p] : second_half.params())
+        if (name == key) p.data().copy_(value.data());
+    }
+    auto opt2 = test::make_optimizer(f, c, optim::single_group(second_half.params()));
+    opt2->load_state_dict(opt_state);
+    const core::Tensor rest = test::run(second_half, *opt2, 5);
+    CHECK(rest.to_vector<double>() == expected.narrow(0, 7, 5).to_vector<double>());
+  }
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("Optimizer load_state_dict: unexpected or missing keys and wrong shapes are errors") {
+  const Tensor a = ones({3}, {.dtype = DType::f64, .requires_grad = true});
+  optim::Adam opt(nn::NamedTensors{{"a", a}});
+  a.set_grad(ones({3}, {.dtype = DType::f64}));
+  opt.step();
+  nn::NamedTensors state = opt.state_dict();
+
+  nn::NamedTensors extra = state;
+  extra.emplace_back("state.b.exp_avg", zeros({3}, {.dtype = DType::f64}));
+  CHECK_THROWS_WITH_AS(opt.load_state_dict(extra),
+                       doctest::Contains("unexpected key state.b.exp_avg"), Error);
+  nn::NamedTensors missing(state.begin(), state.end() - 1);
+  CHECK_THROWS_WITH_AS(opt.load_state_dict(missing),
+                       doctest::Contains("missing key param_groups.0.weight_decay"), Error);
+  nn::NamedTensors no_avg = state;
+  no_avg.erase(no_avg.begin() + 1);
+  CHECK_THROWS_WITH_AS(opt.load_state_dict(no_avg), doctest::Contains("missing field exp_avg"),
+                       Error);
+  nn::NamedTensors wrong = state;
+  wrong[1].second = zeros({4}, {.dtype = DType::f64});
+  CHECK_THROWS_WITH_AS(opt.load_state_dict(wrong),
+                       doctest::Contains("exp_avg is [4] f64, the parameter [3] f64"), Error);
+}
+
+TEST_CASE("SGD Adam AdamW constructor: invalid options are errors naming the option and value") {
+  const nn::NamedTensors p{{"w", ones({2}, {.requires_grad = true})}};
+  CHECK_THROWS_WITH_AS(optim::SGD(p, {.lr = -0.1}), doctest::Contains("SGD: invalid lr -0.1"),
+                       Error);
+  CHECK_THROWS_WITH_AS(optim::SGD(p, {.momentum = -1}), doctest::Contains("invalid momentum -1"),
+                       Error);
+  CHECK_THROWS_WITH_AS(optim::SGD(p, {.momentum = 0.9, .dampening = 0.1, .nesterov = true}),
+                       doctest::Contains("nesterov needs momentum > 0 and dampening 0"), Error);
+  CHECK_THROWS_WITH_AS(optim::SGD(p, {.nesterov = true}),
+                       doctest::Contains("momentum 0, dampening 0"), Error);
+  CHECK_THROWS_WITH_AS(optim::Adam(p, {.beta1 = 1.0}), doctest::Contains("Adam: invalid beta1 1"),
+                       Error);
+  CHECK_THROWS_WITH_AS(optim::Adam(p, {.beta2 = -0.5}), doctest::Contains("invalid beta2 -0.5"),
+                       Error);
+  CHECK_THROWS_WITH_AS(optim::Adam(p, {.eps = -1e-8}), doctest::Contains("invalid eps -1e-08"),
+                       Error);
+  CHECK_THROWS_WITH_AS(optim::AdamW(p, {.weight_decay = -0.01}),
+                       doctest::Contains("AdamW: invalid weight_decay -0.01"), Error);
+  CHECK_THROWS_WITH_AS(optim::Adam(std::vector<optim::ParamGroup>{{p, std::nullopt, std::nullopt},
+                                                                  {p, std::nullopt, std::nullopt}}),
+                       doctest::Contains("parameter name 'w' is empty or appears twice"), Error);
+  CHECK_THROWS_WITH_AS(optim::Adam(std::vector<optim::ParamGroup>{{p, -2.0, std::nullopt}}),
+                       doctest::Contains("invalid lr -2 in param group 0"), Error);
+  CHECK(optim::AdamW(p).options().weight_decay == 0.01);
+  CHECK(optim::Adam(p).options().weight_decay == 0);
+}
