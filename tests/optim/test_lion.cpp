@@ -1,0 +1,180 @@
+// Lion and Tiger: 20-step trajectories against the NumPy transcription of
+// tests/fixtures/gen_optim_numpy.py, the sanity numbers of /work/shared/ALGORITHMS.md section 2,
+// Tiger == Lion(beta, beta), option errors and the state_dict round trip.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+#include "liandan/optim/lion.hpp"
+#include "optim/optim_problems.hpp"
+
+using namespace liandan;
+
+namespace {
+
+// The optimizer of case c of optim_numpy.h5 over groups.
+std::unique_ptr<optim::Optimizer> make_sign_optimizer(const test::Fixture& f, const std::string& c,
+                                                      std::vector<optim::ParamGroup> groups) {
+  if (f.text(c, "optimizer") == "lion")
+    return std::make_unique<optim::Lion>(
+        std::move(groups), optim::LionOptions{.lr = f.attr(c, "lr"),
+                                              .beta1 = f.attr(c, "beta1"),
+                                              .beta2 = f.attr(c, "beta2"),
+                                              .weight_decay = f.attr(c, "weight_decay")});
+  return std::make_unique<optim::Tiger>(
+      std::move(groups), optim::TigerOptions{.lr = f.attr(c, "lr"),
+                                             .beta = f.attr(c, "beta"),
+                                             .weight_decay = f.attr(c, "weight_decay")});
+}
+
+// loss = 0.5 * sum_i a_i (theta_i - 0.5)^2, a = (1, 10), theta_0 = (1, -2) (ALGORITHMS.md
+// section 1): theta after each step.
+template <typename Opt, typename Options>
+std::vector<std::vector<double>> descend(Options options, int steps, DType dtype = DType::f64) {
+  const Tensor theta(core::Tensor::from({1.0, -2.0}, Shape{2}).to(dtype), true);
+  Opt opt(nn::NamedTensors{{"theta", theta}}, options);
+  std::vector<std::vector<double>> out;
+  for (int s = 0; s < steps; ++s) {
+    const std::vector<double> t = theta.to_vector<double>();
+    theta.set_grad(Tensor(core::Tensor::from({t[0] - 0.5, 10 * (t[1] - 0.5)}, Shape{2}).to(dtype)));
+    opt.step();
+    out.push_back(theta.to_vector<double>());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Lion Tiger step: 20-step trajectories match the NumPy transcription to 1e-12") {
+  const test::Fixture f("optim_numpy");
+  int checked = 0;
+  for (const std::string& c : f.cases()) {
+    INFO("case " << c);
+    test::Quadratic problem(f);
+    auto opt = make_sign_optimizer(f, c, optim::single_group(problem.params()));
+    const core::Tensor trajectory = test::run(problem, *opt, int(f.attr(c, "steps")));
+    test::expect_close(trajectory, f.tensor(c + "/trajectory"), 1e-12, 1e-15);
+    ++checked;
+  }
+  CHECK(checked == 5);
+}
+
+TEST_CASE("Lion step: ALGORITHMS.md sanity numbers, lr 0.01, wd 1.0, 3 steps, f64 and f32") {
+  const std::vector<std::vector<double>> expected = {
+      {0.98, -1.97}, {0.9602, -1.9403}, {0.940598, -1.910897}};
+  for (const DType dtype : {DType::f64, DType::f32}) {
+    INFO("dtype " << name(dtype));
+    const auto got =
+        descend<optim::Lion>(optim::LionOptions{.lr = 0.01, .weight_decay = 1.0}, 3, dtype);
+    const double tol = dtype == DType::f64 ? 1e-12 : 1e-6;
+    for (std::size_t s = 0; s < 3; ++s)
+      for (std::size_t i = 0; i < 2; ++i) {
+        INFO("step " << s + 1 << " element " << i);
+        CHECK(std::abs(got[s][i] - expected[s][i]) <= tol);
+      }
+  }
+}
+
+TEST_CASE("Lion step: without decay every coordinate moves by exactly lr, a zero gradient not") {
+  const Tensor w(core::Tensor::from({0.0, 0.0, 0.0}, Shape{3}), true);
+  optim::Lion opt(nn::NamedTensors{{"w", w}}, {.lr = 0.125});
+  w.set_grad(Tensor(core::Tensor::from({-3.0, 0.0, 1e-30}, Shape{3})));
+  opt.step();
+  CHECK(w.to_vector<double>() == std::vector<double>{0.125, 0.0, -0.125});
+}
+
+TEST_CASE("Tiger step: equals Lion with beta1 = beta2 = beta bit for bit") {
+  const test::Fixture f("optim_numpy");
+  test::Quadratic tiger_problem(f), lion_problem(f);
+  optim::Tiger tiger(tiger_problem.params(), {.lr = 0.02, .beta = 0.9, .weight_decay = 0.1});
+  optim::Lion lion(lion_problem.params(),
+                   {.lr = 0.02, .beta1 = 0.9, .beta2 = 0.9, .weight_decay = 0.1});
+  CHECK(test::run(tiger_problem, tiger, 15).to_vector<double>() ==
+        test::run(lion_problem, lion, 15).to_vector<double>());
+  CHECK(tiger.name() == "Tiger");
+}
+
+TEST_CASE("Lion Tiger constructor: defaults, and invalid options are errors naming them") {
+  const nn::NamedTensors p{{"w", ones({2}, {.requires_grad = true})}};
+  const optim::Lion lion(p);
+  CHECK(lion.options().lr == 1e-4);
+  CHECK(lion.options().beta1 == 0.9);
+  CHECK(lion.options().beta2 == 0.99);
+  CHECK(*lion.param_groups()[0].weight_decay == 0);
+  const optim::Tiger tiger(p);
+  CHECK(tiger.options().beta1 == 0.965);
+  CHECK(tiger.options().beta2 == 0.965);
+  CHECK(*tiger.param_groups()[0].lr == 1e-3);
+  CHECK(*tiger.param_groups()[0].weight_decay == 0.01);
+  CHECK_THROWS_WITH_AS(optim::Lion(p, {.lr = -0.1}), doctest::Contains("Lion: invalid lr -0.1"),
+                       Error);
+  CHECK_THROWS_WITH_AS(optim::Lion(p, {.beta1 = 1.0}), doctest::Contains("Lion: invalid beta1 1"),
+                       Error);
+  CHECK_THROWS_WITH_AS(optim::Lion(p, {.beta2 = -0.5}), doctest::Contains("invalid beta2 -0.5"),
+                       Error);
+  CHECK_THROWS_WITH_AS(optim::Lion(p, {.weight_decay = -1}),
+                       doctest::Contains("Lion: invalid weight_decay -1"), Error);
+  CHECK_THROWS_WITH_AS(optim::Tiger(p, {.beta = 1.5}), doctest::Contains("Tiger: invalid beta 1.5"),
+                       Error);
+  CHECK_THROWS_WITH_AS(optim::Tiger(p, {.lr = -1}), doctest::Contains("Tiger: invalid lr -1"),
+                       Error);
+}
+
+TEST_CASE(
+    "Lion Tiger state_dict load_state_dict: a run restored mid-way continues bit-identically") {
+  const test::Fixture f("optim_numpy");
+  for (const std::string c : {"quad_lion_wd", "quad_tiger_wd"}) {
+    INFO("case " << c);
+    test::Quadratic straight(f);
+    auto opt = make_sign_optimizer(f, c, optim::single_group(straight.params()));
+    const core::Tensor expected = test::run(straight, *opt, 12);
+
+    test::Quadratic first_half(f);
+    auto opt1 = make_sign_optimizer(f, c, optim::single_group(first_half.params()));
+    test::run(first_half, *opt1, 7);
+    const nn::NamedTensors state = opt1->state_dict();
+    std::vector<std::string> keys;
+    for (const auto& [key, value] : state) keys.push_back(key);
+    CHECK(keys == std::vector<std::string>{"state.theta.step", "state.theta.exp_avg",
+                                           "param_groups.0.lr", "param_groups.0.weight_decay"});
+
+    test::Quadratic second_half(f);
+    second_half.params()[0].second.data().copy_(first_half.params()[0].second.data());
+    auto opt2 = make_sign_optimizer(f, c, optim::single_group(second_half.params()));
+    opt2->load_state_dict(state);
+    const core::Tensor rest = test::run(second_half, *opt2, 5);
+    CHECK(rest.to_vector<double>() == expected.narrow(0, 7, 5).to_vector<double>());
+  }
+}
+
+TEST_CASE("Lion load_state_dict: an unexpected field or a wrong shape is an error") {
+  const Tensor a = ones({3}, {.dtype = DType::f64, .requires_grad = true});
+  optim::Lion opt(nn::NamedTensors{{"a", a}});
+  a.set_grad(ones({3}, {.dtype = DType::f64}));
+  opt.step();
+  const nn::NamedTensors state = opt.state_dict();
+  nn::NamedTensors extra = state;
+  extra.emplace_back("state.a.exp_avg_sq", zeros({3}, {.dtype = DType::f64}));
+  CHECK_THROWS_WITH_AS(opt.load_state_dict(extra), doctest::Contains("unexpected field exp_avg_sq"),
+                       Error);
+  nn::NamedTensors wrong = state;
+  wrong[1].second = zeros({4}, {.dtype = DType::f64});
+  CHECK_THROWS_WITH_AS(opt.load_state_dict(wrong),
+                       doctest::Contains("exp_avg is [4] f64, the parameter [3] f64"), Error);
+}
+
+TEST_CASE("Lion step: a parameter above the parallel threshold updates every element") {
+  const std::int64_t n = 4 * optim::kParallelNumel + 3;
+  const Tensor w = zeros({n}, {.requires_grad = true});
+  std::vector<float> g(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < g.size(); ++i) g[i] = (i % 3 == 0) ? -2.f : 0.5f;
+  w.set_grad(tensor(g, {n}));
+  optim::Lion opt(nn::NamedTensors{{"w", w}}, {.lr = 0.01});
+  opt.step();
+  const std::vector<float> out = w.to_vector<float>();
+  std::int64_t bad = 0;
+  for (std::size_t i = 0; i < out.size(); ++i) bad += out[i] != (g[i] < 0 ? 0.01f : -0.01f);
+  CHECK(bad == 0);
+}
