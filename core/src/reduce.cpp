@@ -68,18 +68,18 @@ struct ReducePlan {
 };
 
 // Which dims of x a reduction over dims removes ({} = all).
-std::vector<bool> reduced_mask(const Tensor& x, const DimList& dims, const char* op) {
-  std::vector<bool> reduce(x.dim(), dims.empty());
+std::vector<bool> reduced_mask(int ndim, const DimList& dims, const char* op) {
+  std::vector<bool> reduce(ndim, dims.empty());
   for (std::int64_t d : dims) {
-    const int k = wrap_dim(d, x.dim(), op);
-    check(x.dim() == 0 || !reduce[k], "{}: dim {} repeated in [{}]", op, k, fmt::join(dims, ","));
-    if (x.dim() > 0) reduce[k] = true;
+    const int k = wrap_dim(d, ndim, op);
+    check(ndim == 0 || !reduce[k], "{}: dim {} repeated in [{}]", op, k, fmt::join(dims, ","));
+    if (ndim > 0) reduce[k] = true;
   }
   return reduce;
 }
 
 ReducePlan plan_reduction(const Tensor& x, const DimList& dims, bool keepdim, const char* op) {
-  const std::vector<bool> reduce = reduced_mask(x, dims, op);
+  const std::vector<bool> reduce = reduced_mask(x.dim(), dims, op);
   ReducePlan plan;
   Shape kept_shape, red_shape;
   Strides kept_strides, red_strides;
@@ -120,7 +120,7 @@ Tensor reduce(const Tensor& x_in, const DimList& dims, bool keepdim, const char*
   Tensor x = x_in;
   if (!unit_run(plan.reduced) && !unit_run(plan.kept) && plan.reduced_numel > 1) {
     // Copy into [kept..., reduced...] order; see Note [Reduction plan].
-    const std::vector<bool> reduced = reduced_mask(x, dims, op);
+    const std::vector<bool> reduced = reduced_mask(x.dim(), dims, op);
     std::vector<std::int64_t> order, tail;
     for (int pass = 0; pass < 2; ++pass)
       for (int i = 0; i < x.dim(); ++i)
@@ -187,7 +187,11 @@ void check_nonempty(const Tensor& x, const DimList& dims, const char* op) {
 }  // namespace
 
 Shape reduced_shape(const Shape& shape, const DimList& dims, bool keepdim) {
-  return plan_reduction(Tensor::empty(Shape{}).expand(shape), dims, keepdim, "reduce").out_shape;
+  const std::vector<bool> reduce = reduced_mask(shape.size(), dims, "reduce");
+  Shape out;
+  for (int i = 0; i < shape.size(); ++i)
+    if (!reduce[i] || keepdim) out.push_back(reduce[i] ? 1 : shape[i]);
+  return out;
 }
 
 Tensor sum(const Tensor& x, const DimList& dims, bool keepdim) {
@@ -228,7 +232,7 @@ Tensor logsumexp(const Tensor& x, const DimList& dims, bool keepdim) {
       where(eq(abs(m), std::numeric_limits<double>::infinity()), Tensor::scalar(0, x.dtype()), m);
   Tensor out = add(log(sum(exp(sub(x, m_finite)), dims, true)), m_finite);
   if (keepdim) return out;
-  return out.reshape(plan_reduction(x, dims, false, "logsumexp").out_shape);
+  return out.reshape(reduced_shape(x.shape(), dims, false));
 }
 
 Tensor norm(const Tensor& x, double p, const DimList& dims, bool keepdim) {
