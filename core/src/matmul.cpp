@@ -101,14 +101,10 @@ void matmul_f32(Tensor a, Tensor b, Tensor c) {
     a_broadcast = a_broadcast || a.size(i) != c.size(i) || a.stride(i) == 0;
     b_expanded = b_expanded || (b.size(i) > 1 && b.stride(i) == 0);
   }
-  if (r > 2 && b_shared && !a_broadcast && a.stride(-1) == 1) {
-    const Tensor folded = a.reshape(Shape{-1, a.size(-1)});
-    if (folded.storage() == a.storage()) {  // a view: no copy was needed
-      a = folded;
-      b = b.reshape(Shape{b.size(-2), b.size(-1)});
-      c = c.view(Shape{-1, c.size(-1)});
-      a_broadcast = false;
-    }
+  if (r > 2 && b_shared && !a_broadcast && a.stride(-1) == 1 && a.can_view(Shape{-1, a.size(-1)})) {
+    a = a.view(Shape{-1, a.size(-1)});
+    b = b.reshape(Shape{b.size(-2), b.size(-1)});
+    c = c.view(Shape{-1, c.size(-1)});
   }
   if (a_broadcast) {
     Shape full = c.shape();

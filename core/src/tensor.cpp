@@ -203,6 +203,11 @@ Tensor Tensor::view(const Shape& shape) const {
   return as_strided(storage_, s, st, offset_, dtype_);
 }
 
+bool Tensor::can_view(const Shape& shape) const {
+  Strides st;
+  return view_strides(shape_, strides_, infer_size(shape, numel(), shape_, "view"), st);
+}
+
 Tensor Tensor::reshape(const Shape& shape) const {
   const Shape s = infer_size(shape, numel(), shape_, "reshape");
   Strides st;

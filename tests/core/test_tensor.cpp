@@ -137,3 +137,11 @@ TEST_CASE("set_num_threads: validates and takes effect") {
   CHECK_THROWS_WITH_AS(core::set_num_threads(0), "set_num_threads: need at least one thread, got 0",
                        Error);
 }
+
+TEST_CASE("Tensor::can_view: true exactly when view succeeds") {
+  const Tensor x = Tensor::arange(0, 24).view({2, 3, 4});
+  CHECK(x.can_view({6, 4}));
+  CHECK(x.transpose(0, 2).can_view({2, 2, 3, 2}));
+  CHECK_FALSE(x.transpose(0, 2).can_view({24}));
+  CHECK_FALSE(x.transpose(1, 2).can_view({6, 4}));
+}

@@ -66,6 +66,7 @@ class Tensor {
   // ---- zero-copy views
   Tensor view(const Shape& shape) const;     // one -1 is inferred; fails when strides forbid
   Tensor reshape(const Shape& shape) const;  // a view when possible, else a contiguous copy
+  bool can_view(const Shape& shape) const;   // whether view(shape) works without a copy
   Tensor permute(std::span<const std::int64_t> dims) const;
   Tensor permute(std::initializer_list<std::int64_t> dims) const {
     return permute(std::span(dims.begin(), dims.size()));
