@@ -11,12 +11,14 @@ Adam::Adam(std::vector<ParamGroup> groups, AdamOptions options)
 
 Adam::Adam(std::string optimizer_name, std::vector<ParamGroup> groups, AdamOptions o,
            bool decoupled)
-    : Optimizer(optimizer_name, std::move(groups), o.lr, o.weight_decay),
+    : Optimizer(optimizer_name, std::move(groups),
+                {{"lr", o.lr},
+                 {"beta1", o.beta1, 0, 1, true},
+                 {"beta2", o.beta2, 0, 1, true},
+                 {"eps", o.eps},
+                 {"weight_decay", o.weight_decay}}),
       options_(o),
       decoupled_(decoupled) {
-  check(o.beta1 >= 0 && o.beta1 < 1, "{}: invalid beta1 {} (must be in [0, 1))", name(), o.beta1);
-  check(o.beta2 >= 0 && o.beta2 < 1, "{}: invalid beta2 {} (must be in [0, 1))", name(), o.beta2);
-  check(o.eps >= 0, "{}: invalid eps {} (must be >= 0)", name(), o.eps);
   state_.resize(num_params());
 }
 
@@ -30,14 +32,15 @@ namespace {
 // after bias-correcting sqrt(v), as PyTorch does.)
 template <typename T>
 void adam_kernel(T* p, const T* g, T* m, T* v, T* vmax, std::int64_t n, const ParamGroup& group,
-                 const AdamOptions& o, bool decoupled, std::int64_t step) {
-  const double lr = *group.lr, wd = *group.weight_decay;
+                 bool decoupled, std::int64_t step) {
+  const double lr = group.lr(), wd = group.number("weight_decay");
+  const double beta1 = group.number("beta1"), beta2 = group.number("beta2");
   const T decay = T(decoupled ? 1 - lr * wd : 1);
   const T l2 = T(decoupled ? 0 : wd);
-  const T b1 = T(o.beta1), b2 = T(o.beta2), eps = T(o.eps);
-  const T one_b1 = T(1 - o.beta1), one_b2 = T(1 - o.beta2);
-  const T step_size = T(lr / (1 - std::pow(o.beta1, double(step))));
-  const T bc2_sqrt = T(std::sqrt(1 - std::pow(o.beta2, double(step))));
+  const T b1 = T(beta1), b2 = T(beta2), eps = T(group.number("eps"));
+  const T one_b1 = T(1 - beta1), one_b2 = T(1 - beta2);
+  const T step_size = T(lr / (1 - std::pow(beta1, double(step))));
+  const T bc2_sqrt = T(std::sqrt(1 - std::pow(beta2, double(step))));
 #pragma omp parallel for simd if (n > kParallelNumel)
   for (std::int64_t i = 0; i < n; ++i) {
     if (decay != T(1)) p[i] *= decay;
@@ -66,11 +69,11 @@ void Adam::update(const ParamGroup& group, std::size_t index, const core::Tensor
   if (param.dtype() == DType::f64)
     adam_kernel(param.data<double>(), grad.data<double>(), s->exp_avg.data<double>(),
                 s->exp_avg_sq.data<double>(), ams ? s->max_exp_avg_sq.data<double>() : nullptr,
-                param.numel(), group, options_, decoupled_, s->step);
+                param.numel(), group, decoupled_, s->step);
   else
     adam_kernel(param.data<float>(), grad.data<float>(), s->exp_avg.data<float>(),
                 s->exp_avg_sq.data<float>(), ams ? s->max_exp_avg_sq.data<float>() : nullptr,
-                param.numel(), group, options_, decoupled_, s->step);
+                param.numel(), group, decoupled_, s->step);
 }
 
 NamedTensors Adam::save_state(std::size_t index) const {

@@ -3,29 +3,24 @@
 
 namespace liandan::optim {
 
-Lion::Lion(std::vector<ParamGroup> groups, LionOptions options)
-    : Lion("Lion", std::move(groups), options) {}
+Lion::Lion(std::vector<ParamGroup> groups, LionOptions o)
+    : Lion("Lion", std::move(groups),
+           {{"lr", o.lr},
+            {"beta1", o.beta1, 0, 1, true},
+            {"beta2", o.beta2, 0, 1, true},
+            {"weight_decay", o.weight_decay}}) {}
 
-Lion::Lion(std::string optimizer_name, std::vector<ParamGroup> groups, LionOptions o)
-    : Optimizer(optimizer_name, std::move(groups), o.lr, o.weight_decay), options_(o) {
-  check(o.beta1 >= 0 && o.beta1 < 1, "{}: invalid beta1 {} (must be in [0, 1))", name(), o.beta1);
-  check(o.beta2 >= 0 && o.beta2 < 1, "{}: invalid beta2 {} (must be in [0, 1))", name(), o.beta2);
+Lion::Lion(std::string optimizer_name, std::vector<ParamGroup> groups,
+           std::vector<OptionSpec> specs)
+    : Optimizer(optimizer_name, std::move(groups), std::move(specs)) {
   state_.resize(num_params());
 }
 
-namespace {
-
-// Tiger's options as Lion's (Note [Tiger is Lion with one beta]), beta checked here so that the
-// error names it.
-LionOptions as_lion(const TigerOptions& o) {
-  check(o.beta >= 0 && o.beta < 1, "Tiger: invalid beta {} (must be in [0, 1))", o.beta);
-  return {.lr = o.lr, .beta1 = o.beta, .beta2 = o.beta, .weight_decay = o.weight_decay};
-}
-
-}  // namespace
-
-Tiger::Tiger(std::vector<ParamGroup> groups, TigerOptions options)
-    : Lion("Tiger", std::move(groups), as_lion(options)) {}
+// Tiger's groups have one option "beta" where Lion's have beta1 and beta2 (Note [Tiger is Lion
+// with one beta]); the kernel reads whichever the group has.
+Tiger::Tiger(std::vector<ParamGroup> groups, TigerOptions o)
+    : Lion("Tiger", std::move(groups),
+           {{"lr", o.lr}, {"beta", o.beta, 0, 1, true}, {"weight_decay", o.weight_decay}}) {}
 
 namespace {
 
@@ -35,12 +30,14 @@ namespace {
 //   p -= lr * sign(c)                     sign(0) = 0
 //   m  = b2 m + (1 - b2) g                momentum tracked with the other beta
 template <typename T>
-void lion_kernel(T* p, const T* g, T* m, std::int64_t n, const ParamGroup& group,
-                 const LionOptions& o) {
-  const T lr = T(*group.lr);
-  const T decay = T(1 - *group.lr * *group.weight_decay);
-  const T b1 = T(o.beta1), b2 = T(o.beta2);
-  const T one_b1 = T(1 - o.beta1), one_b2 = T(1 - o.beta2);
+void lion_kernel(T* p, const T* g, T* m, std::int64_t n, const ParamGroup& group) {
+  const bool tiger = group.has("beta");
+  const double beta1 = group.number(tiger ? "beta" : "beta1");
+  const double beta2 = group.number(tiger ? "beta" : "beta2");
+  const T lr = T(group.lr());
+  const T decay = T(1 - group.lr() * group.number("weight_decay"));
+  const T b1 = T(beta1), b2 = T(beta2);
+  const T one_b1 = T(1 - beta1), one_b2 = T(1 - beta2);
 #pragma omp parallel for simd if (n > kParallelNumel)
   for (std::int64_t i = 0; i < n; ++i) {
     if (decay != T(1)) p[i] *= decay;
@@ -63,10 +60,10 @@ void Lion::update(const ParamGroup& group, std::size_t index, const core::Tensor
   ++s->step;
   if (param.dtype() == DType::f64)
     lion_kernel(param.data<double>(), grad.data<double>(), s->exp_avg.data<double>(), param.numel(),
-                group, options_);
+                group);
   else
     lion_kernel(param.data<float>(), grad.data<float>(), s->exp_avg.data<float>(), param.numel(),
-                group, options_);
+                group);
 }
 
 NamedTensors Lion::save_state(std::size_t index) const {

@@ -1,25 +1,52 @@
-// optim::Optimizer: parameter groups, the step loop with its gradient checks, zero_grad and the
-// state_dict of Note [Optimizer state_dict].
+// optim::Optimizer: parameter groups and their options (Note [Group options]), the step loop
+// with its gradient checks, zero_grad and the state_dict of Note [Optimizer state_dict].
 #include "liandan/optim/optimizer.hpp"
 
 #include <set>
+
+#include <fmt/ranges.h>
 
 #include "liandan/autograd/grad_mode.hpp"
 
 namespace liandan::optim {
 
-Optimizer::Optimizer(std::string optimizer_name, std::vector<ParamGroup> groups, double default_lr,
-                     double default_weight_decay)
-    : name_(std::move(optimizer_name)), groups_(std::move(groups)) {
+std::string str(const OptionValue& value) {
+  if (const double* x = std::get_if<double>(&value)) return fmt::format("{}", *x);
+  return fmt::format("[{}]", fmt::join(std::get<Axes>(value), ", "));
+}
+
+double ParamGroup::number(const std::string& key) const {
+  const auto it = options.find(key);
+  check(it != options.end(), "param group: no option {}", key);
+  const double* x = std::get_if<double>(&it->second);
+  check(x != nullptr, "param group: option {} is {}, not a number", key, str(it->second));
+  return *x;
+}
+
+const Axes& ParamGroup::axes(const std::string& key) const {
+  const auto it = options.find(key);
+  check(it != options.end(), "param group: no option {}", key);
+  const Axes* x = std::get_if<Axes>(&it->second);
+  check(x != nullptr, "param group: option {} is {}, not a list of axes", key, str(it->second));
+  return *x;
+}
+
+Optimizer::Optimizer(std::string optimizer_name, std::vector<ParamGroup> groups,
+                     std::vector<OptionSpec> specs)
+    : name_(std::move(optimizer_name)), groups_(std::move(groups)), specs_(std::move(specs)) {
+  specs_.push_back({"lr_mult", 1.0});
+  constexpr std::size_t kDefaults = ~std::size_t(0);
+  for (const OptionSpec& spec : specs_)
+    if (spec.has_default) check_option(spec.name, spec.default_value, kDefaults);
   std::set<std::string> names;
   for (std::size_t g = 0; g < groups_.size(); ++g) {
     ParamGroup& group = groups_[g];
-    if (!group.lr) group.lr = default_lr;
-    if (!group.weight_decay) group.weight_decay = default_weight_decay;
-    check(*group.lr >= 0, "{}: invalid lr {} in param group {} (must be >= 0)", name(), *group.lr,
-          g);
-    check(*group.weight_decay >= 0, "{}: invalid weight_decay {} in param group {} (must be >= 0)",
-          name(), *group.weight_decay, g);
+    for (const auto& [key, value] : group.options) check_option(key, value, g);
+    for (const OptionSpec& spec : specs_)
+      if (spec.has_default && !group.has(spec.name)) group.options[spec.name] = spec.default_value;
+    const double lr = group.number("lr") * group.number("lr_mult");
+    group.options["lr"] = lr;
+    group.options["initial_lr"] = lr;
     for (const auto& [key, p] : group.params) {
       check(p.defined(), "{}: parameter {} is undefined", name(), key);
       check(p.is_leaf(), "{}: parameter {} is not a leaf", name(), key);
@@ -35,9 +62,54 @@ Optimizer::Optimizer(std::string optimizer_name, std::vector<ParamGroup> groups,
   }
 }
 
-std::vector<ParamGroup> single_group(const NamedTensors& named_parameters) {
-  return {ParamGroup{named_parameters, std::nullopt, std::nullopt}};
+void Optimizer::check_option(const std::string& key, const OptionValue& value,
+                             std::size_t group) const {
+  const std::string where =
+      group == ~std::size_t(0) ? "" : fmt::format(" in param group {}", group);
+  const OptionSpec* spec = nullptr;
+  for (const OptionSpec& s : specs_)
+    if (s.name == key) spec = &s;
+  if (spec == nullptr) {
+    std::vector<std::string> known;
+    for (const OptionSpec& s : specs_) known.push_back(s.name);
+    throw Error(fmt::format("{}: unknown option '{}'{} ({}'s options: {})", name(), key, where,
+                            name(), fmt::join(known, ", ")));
+  }
+  check(value.index() == spec->default_value.index(), "{}: option {}{} is {}, expected {}", name(),
+        key, where, str(value),
+        std::holds_alternative<double>(spec->default_value) ? "a number" : "a list of axes");
+  if (const double* x = std::get_if<double>(&value)) {
+    const bool ok = *x >= spec->min && (spec->max_open ? *x < spec->max : *x <= spec->max);
+    if (spec->max >= 1e300)
+      check(ok, "{}: invalid {} {}{} (must be >= {})", name(), key, *x, where, spec->min);
+    else
+      check(ok, "{}: invalid {} {}{} (must be in [{}, {}{})", name(), key, *x, where, spec->min,
+            spec->max, spec->max_open ? ")" : "]");
+  }
 }
+
+std::vector<ParamGroup> single_group(const NamedTensors& named_parameters) {
+  return {ParamGroup{named_parameters, {}}};
+}
+
+const ParamGroup& Optimizer::group_of(std::size_t index) const {
+  for (const ParamGroup& group : groups_) {
+    if (index < group.params.size()) return group;
+    index -= group.params.size();
+  }
+  throw Error(fmt::format("{}: no parameter {} (it has {})", name(), index, num_params_));
+}
+
+const std::pair<std::string, Tensor>& Optimizer::param(std::size_t index) const {
+  const std::size_t total = index;
+  for (const ParamGroup& group : groups_) {
+    if (index < group.params.size()) return group.params[index];
+    index -= group.params.size();
+  }
+  throw Error(fmt::format("{}: no parameter {} (it has {})", name(), total, num_params_));
+}
+
+Options Optimizer::per_param_options(std::size_t index) const { return group_of(index).options; }
 
 void Optimizer::step() {
   NoGradGuard no_grad;
@@ -67,6 +139,29 @@ void Optimizer::zero_grad(bool set_to_none) {
     for (const auto& [key, p] : group.params) p.zero_grad(set_to_none);
 }
 
+namespace {
+
+Tensor option_tensor(const OptionValue& value) {
+  if (const double* x = std::get_if<double>(&value))
+    return Tensor(core::Tensor::scalar(*x, DType::f64));
+  const Axes& axes = std::get<Axes>(value);
+  return Tensor(core::Tensor::from(std::span<const std::int64_t>(axes),
+                                   Shape{static_cast<std::int64_t>(axes.size())}));
+}
+
+OptionValue option_value(const std::string& key, const core::Tensor& t, bool is_number) {
+  if (is_number) {
+    check(t.numel() == 1, "load_state_dict: {} has shape {} (one element expected)", key,
+          t.shape().str());
+    return t.item();
+  }
+  check(t.dim() == 1 && t.dtype() == DType::i64, "load_state_dict: {} is {} {} (1-D i64 expected)",
+        key, t.shape().str(), name(t.dtype()));
+  return t.to_vector<std::int64_t>();
+}
+
+}  // namespace
+
 NamedTensors Optimizer::state_dict() const {
   NamedTensors out;
   std::size_t index = 0;
@@ -74,34 +169,29 @@ NamedTensors Optimizer::state_dict() const {
     for (const auto& [key, p] : group.params)
       for (auto& [field_name, value] : save_state(index++))
         out.emplace_back("state." + key + "." + field_name, value);
-  for (std::size_t g = 0; g < groups_.size(); ++g) {
-    const std::string prefix = "param_groups." + std::to_string(g) + ".";
-    out.emplace_back(prefix + "lr", Tensor(core::Tensor::scalar(*groups_[g].lr, DType::f64)));
-    out.emplace_back(prefix + "weight_decay",
-                     Tensor(core::Tensor::scalar(*groups_[g].weight_decay, DType::f64)));
-  }
+  for (std::size_t g = 0; g < groups_.size(); ++g)
+    for (const auto& [key, value] : groups_[g].options)
+      out.emplace_back("param_groups." + std::to_string(g) + "." + key, option_tensor(value));
   return out;
 }
 
 void Optimizer::load_state_dict(const NamedTensors& state) {
   std::set<std::string> used;
-  auto scalar_of = [&](const std::string& key) {
+  auto find = [&](const std::string& key) -> const core::Tensor& {
     for (const auto& [k, v] : state)
       if (k == key) {
-        check(v.numel() == 1, "{}.load_state_dict: {} has shape {} (one element expected)", name(),
-              key, v.shape().str());
         used.insert(key);
-        return v.item();
+        return v.data();
       }
     throw Error(fmt::format("{}.load_state_dict: missing key {}", name(), key));
   };
   // Keys are all checked before any state changes (a bad field value may still fail midway).
-  std::vector<double> lrs, wds;
-  for (std::size_t g = 0; g < groups_.size(); ++g) {
-    const std::string prefix = "param_groups." + std::to_string(g) + ".";
-    lrs.push_back(scalar_of(prefix + "lr"));
-    wds.push_back(scalar_of(prefix + "weight_decay"));
-  }
+  std::vector<Options> options(groups_.size());
+  for (std::size_t g = 0; g < groups_.size(); ++g)
+    for (const auto& [key, value] : groups_[g].options) {
+      const std::string k = "param_groups." + std::to_string(g) + "." + key;
+      options[g][key] = option_value(k, find(k), std::holds_alternative<double>(value));
+    }
   std::vector<NamedTensors> fields(num_params_);
   std::size_t index = 0;
   for (const ParamGroup& group : groups_) {
@@ -119,14 +209,14 @@ void Optimizer::load_state_dict(const NamedTensors& state) {
   }
   for (const auto& [k, v] : state)
     check(used.count(k) == 1, "{}.load_state_dict: unexpected key {}", name(), k);
+  for (std::size_t g = 0; g < groups_.size(); ++g)
+    for (const auto& [key, value] : options[g])
+      if (key != "initial_lr") check_option(key, value, g);
   index = 0;
   for (const ParamGroup& group : groups_)
     for (const auto& [key, p] : group.params)
       load_state(index, key, p.data(), fields[index]), ++index;
-  for (std::size_t g = 0; g < groups_.size(); ++g) {
-    groups_[g].lr = lrs[g];
-    groups_[g].weight_decay = wds[g];
-  }
+  for (std::size_t g = 0; g < groups_.size(); ++g) groups_[g].options = std::move(options[g]);
 }
 
 core::Tensor step_tensor(std::int64_t step) {
@@ -143,13 +233,18 @@ std::int64_t step_value(const std::string& param_name, const NamedTensors& field
   return step;
 }
 
+core::Tensor state_of_shape(const std::string& param_name, const NamedTensors& fields,
+                            const std::string& key, const Shape& shape, DType dtype) {
+  const core::Tensor& t = field(param_name, fields, key);
+  check(t.shape() == shape && t.dtype() == dtype,
+        "optimizer state of {}: {} is {} {}, expected {} {}", param_name, key, t.shape().str(),
+        name(t.dtype()), shape.str(), name(dtype));
+  return t.clone();
+}
+
 core::Tensor state_like(const std::string& param_name, const NamedTensors& fields,
                         const std::string& key, const core::Tensor& param) {
-  const core::Tensor& t = field(param_name, fields, key);
-  check(t.shape() == param.shape() && t.dtype() == param.dtype(),
-        "optimizer state of {}: {} is {} {}, the parameter {} {}", param_name, key, t.shape().str(),
-        name(t.dtype()), param.shape().str(), name(param.dtype()));
-  return t.clone();
+  return state_of_shape(param_name, fields, key, param.shape(), param.dtype());
 }
 
 const core::Tensor& field(const std::string& param, const NamedTensors& fields,

@@ -142,15 +142,20 @@ Schedule product(const Schedule& a, const Schedule& b) {
           [a, b](std::int64_t t) { return a(t) * b(t); }};
 }
 
-void apply_schedule(Optimizer& opt, std::size_t group, const Schedule& schedule, std::int64_t step,
-                    double base_lr) {
+void apply_schedule(Optimizer& opt, std::size_t group, const Schedule& schedule,
+                    std::int64_t step) {
   check(group < opt.param_groups().size(), "apply_schedule: {} has {} param groups, no group {}",
         opt.name(), opt.param_groups().size(), group);
-  check(base_lr >= 0, "apply_schedule: invalid base_lr {} (must be >= 0)", base_lr);
-  const double lr = base_lr * schedule(step);
-  check(lr >= 0, "apply_schedule: {} at step {} gives lr {} (must be >= 0)", schedule.str(), step,
-        lr);
-  opt.param_groups()[group].lr = lr;
+  ParamGroup& g = opt.param_groups()[group];
+  const double lr = g.number("initial_lr") * schedule(step);
+  check(lr >= 0, "apply_schedule: {} at step {} gives lr {} in param group {} (must be >= 0)",
+        schedule.str(), step, lr, group);
+  g.set_lr(lr);
+}
+
+void apply_schedule(Optimizer& opt, const Schedule& schedule, std::int64_t step) {
+  for (std::size_t g = 0; g < opt.param_groups().size(); ++g)
+    apply_schedule(opt, g, schedule, step);
 }
 
 }  // namespace liandan::optim

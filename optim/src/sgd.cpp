@@ -3,13 +3,21 @@
 
 namespace liandan::optim {
 
-SGD::SGD(std::vector<ParamGroup> groups, SGDOptions options)
-    : Optimizer("SGD", std::move(groups), options.lr, options.weight_decay), options_(options) {
-  check(options.momentum >= 0, "SGD: invalid momentum {} (must be >= 0)", options.momentum);
-  check(options.dampening >= 0, "SGD: invalid dampening {} (must be >= 0)", options.dampening);
-  check(!options.nesterov || (options.momentum > 0 && options.dampening == 0),
-        "SGD: nesterov needs momentum > 0 and dampening 0 (momentum {}, dampening {})",
-        options.momentum, options.dampening);
+SGD::SGD(std::vector<ParamGroup> groups, SGDOptions o)
+    : Optimizer("SGD", std::move(groups),
+                {{"lr", o.lr},
+                 {"momentum", o.momentum},
+                 {"dampening", o.dampening},
+                 {"weight_decay", o.weight_decay}}),
+      options_(o) {
+  for (std::size_t g = 0; g < param_groups().size(); ++g) {
+    const double momentum = param_groups()[g].number("momentum");
+    const double dampening = param_groups()[g].number("dampening");
+    check(!o.nesterov || (momentum > 0 && dampening == 0),
+          "SGD: nesterov needs momentum > 0 and dampening 0 (momentum {}, dampening {} in param "
+          "group {})",
+          momentum, dampening, g);
+  }
   state_.resize(num_params());
 }
 
@@ -21,11 +29,10 @@ namespace {
 //   d_p = nesterov ? d_p + momentum * buf : buf      (when momentum != 0)
 //   p  -= lr * d_p
 template <typename T>
-void sgd_kernel(T* p, const T* g, T* buf, std::int64_t n, const ParamGroup& group,
-                const SGDOptions& o, bool first) {
-  const T lr = T(*group.lr), wd = T(*group.weight_decay), momentum = T(o.momentum);
-  const T keep = T(1 - o.dampening);
-  const bool nesterov = o.nesterov;
+void sgd_kernel(T* p, const T* g, T* buf, std::int64_t n, const ParamGroup& group, bool nesterov,
+                bool first) {
+  const T lr = T(group.lr()), wd = T(group.number("weight_decay"));
+  const T momentum = T(group.number("momentum")), keep = T(1 - group.number("dampening"));
 #pragma omp parallel for simd if (n > kParallelNumel)
   for (std::int64_t i = 0; i < n; ++i) {
     T d = wd != 0 ? g[i] + wd * p[i] : g[i];
@@ -45,18 +52,18 @@ void SGD::update(const ParamGroup& group, std::size_t index, const core::Tensor&
   const bool first = !s.has_value();
   if (first) {
     s.emplace();
-    if (options_.momentum != 0)
+    if (group.number("momentum") != 0)
       s->momentum_buffer = core::Tensor::empty(param.shape(), param.dtype());
   }
   const bool has_buf = s->momentum_buffer.defined();
   if (param.dtype() == DType::f64)
     sgd_kernel(param.data<double>(), grad.data<double>(),
                has_buf ? s->momentum_buffer.data<double>() : nullptr, param.numel(), group,
-               options_, first);
+               options_.nesterov, first);
   else
     sgd_kernel(param.data<float>(), grad.data<float>(),
-               has_buf ? s->momentum_buffer.data<float>() : nullptr, param.numel(), group, options_,
-               first);
+               has_buf ? s->momentum_buffer.data<float>() : nullptr, param.numel(), group,
+               options_.nesterov, first);
 }
 
 NamedTensors SGD::save_state(std::size_t index) const {
@@ -68,7 +75,7 @@ NamedTensors SGD::save_state(std::size_t index) const {
 void SGD::load_state(std::size_t index, const std::string& key, const core::Tensor& param,
                      const NamedTensors& fields) {
   check_fields(key, fields, {"momentum_buffer"});
-  if (fields.empty() || options_.momentum == 0) {
+  if (fields.empty() || group_of(index).number("momentum") == 0) {
     check(fields.empty(), "SGD.load_state_dict: momentum_buffer for {} but momentum is 0", key);
     state_[index].reset();
     return;

@@ -9,7 +9,9 @@
 
 namespace liandan::optim {
 
-// Checked in the constructor: lr, weight_decay >= 0, betas in [0, 1), eps >= 0.
+// The defaults of every group (a group may override lr, beta1, beta2, eps, weight_decay; Note
+// [Group options]). Checked in the constructor: lr, weight_decay >= 0, betas in [0, 1),
+// eps >= 0.
 struct AdamOptions {
   double lr = 1e-3;
   double beta1 = 0.9;

@@ -9,8 +9,9 @@
 
 namespace liandan::optim {
 
-// Defaults of google/automl lion_pytorch.py (ALGORITHMS.md section 2). Checked in the
-// constructor: lr, weight_decay >= 0, betas in [0, 1) (Tiger: beta).
+// Defaults of google/automl lion_pytorch.py (ALGORITHMS.md section 2), for every group (a group
+// may override lr, beta1, beta2, weight_decay; Tiger's: lr, beta, weight_decay). Checked in the
+// constructor: lr, weight_decay >= 0, betas in [0, 1).
 struct LionOptions {
   double lr = 1e-4;
   double beta1 = 0.9;
@@ -42,10 +43,9 @@ class Lion : public Optimizer {
   Lion(std::vector<ParamGroup> groups, LionOptions options = {});
   Lion(const NamedTensors& named_parameters, LionOptions options = {})
       : Lion(single_group(named_parameters), options) {}
-  const LionOptions& options() const { return options_; }
 
  protected:
-  Lion(std::string optimizer_name, std::vector<ParamGroup> groups, LionOptions options);
+  Lion(std::string optimizer_name, std::vector<ParamGroup> groups, std::vector<OptionSpec> specs);
 
   void update(const ParamGroup& group, std::size_t index, const core::Tensor& param,
               const core::Tensor& grad) override;
@@ -54,7 +54,6 @@ class Lion : public Optimizer {
                   const NamedTensors& fields) override;
 
  private:
-  LionOptions options_;
   std::vector<std::optional<LionState>> state_;  // per parameter, over all groups
 };
 

@@ -4,7 +4,7 @@
 //
 // Note [Schedule convention]: a Schedule returns a MULTIPLIER of a base lr (as PyTorch's
 // LambdaLR), not an lr: the same schedule serves every group, and apply_schedule sets
-// group.lr = base_lr * schedule(step). step counts the optimizer steps already taken, from 0
+// lr = initial_lr * schedule(step) per group. step counts the optimizer steps already taken, from 0
 // (PyTorch's last_epoch): the first update uses schedule(0). So a linear warmup over W steps
 // gives 0 at the first update and reaches 1 at step W, ALGORITHMS.md's lr_peak * t / W.
 // Steps past a schedule's end hold its last value.
@@ -70,9 +70,11 @@ Schedule then(const Schedule& first, std::int64_t steps, const Schedule& next);
 // a(t) * b(t), e.g. product(constant(0.5), cosine(1000)).
 Schedule product(const Schedule& a, const Schedule& b);
 
-// Sets opt.param_groups()[group].lr = base_lr * schedule(step) (group checked; base_lr >= 0
-// and the result must be >= 0). Call it before opt.step() with the number of steps taken.
-void apply_schedule(Optimizer& opt, std::size_t group, const Schedule& schedule, std::int64_t step,
-                    double base_lr);
+// Sets the lr of param group `group` to its initial_lr (the lr it was built with, lr_mult
+// included; Note [Group options]) times schedule(step). Call it before opt.step() with the
+// number of steps taken. The second form sets every group.
+void apply_schedule(Optimizer& opt, std::size_t group, const Schedule& schedule,
+                    std::int64_t step);
+void apply_schedule(Optimizer& opt, const Schedule& schedule, std::int64_t step);
 
 }  // namespace liandan::optim

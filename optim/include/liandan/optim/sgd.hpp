@@ -8,8 +8,9 @@
 
 namespace liandan::optim {
 
-// Checked in the constructor: lr, momentum, dampening, weight_decay >= 0; nesterov needs
-// momentum > 0 and dampening 0.
+// The defaults of every group (Note [Group options]: a group may override lr, momentum,
+// dampening, weight_decay). Checked in the constructor: lr, momentum, dampening, weight_decay
+// >= 0; nesterov needs momentum > 0 and dampening 0 in every group.
 struct SGDOptions {
   double lr = 1e-3;
   double momentum = 0;
