@@ -47,6 +47,32 @@ class Quadratic : public Problem {
   Tensor theta_;
 };
 
+// loss = 0.5 * sum over tensors of sum(a * (theta - c)^2) over w (4, 3), u (3, 5), b (5) of
+// tests/fixtures/gen_optim_numpy.py's inputs/multi; gradients set by hand.
+class MultiQuadratic : public Problem {
+ public:
+  static constexpr const char* kNames[] = {"w", "u", "b"};
+  explicit MultiQuadratic(const Fixture& f) {
+    for (const char* name : kNames) {
+      const std::string prefix = std::string("inputs/multi/") + name + "/";
+      a_.push_back(f.tensor(prefix + "a"));
+      c_.push_back(f.tensor(prefix + "c"));
+      params_.emplace_back(name, Tensor(f.tensor(prefix + "theta0"), true));
+    }
+  }
+  nn::NamedTensors params() const override { return params_; }
+  void compute_grads() override {
+    for (std::size_t i = 0; i < params_.size(); ++i) {
+      const Tensor& theta = params_[i].second;
+      theta.set_grad(Tensor(core::mul(a_[i], core::sub(theta.data(), c_[i]))));
+    }
+  }
+
+ private:
+  std::vector<core::Tensor> a_, c_;
+  nn::NamedTensors params_;
+};
+
 // Sequential(Linear(4, 8), Tanh(), Linear(8, 2)) in f64 from the fixture's weights, mse_loss on
 // x (16, 4), y (16, 2).
 class Mlp : public Problem {

@@ -60,11 +60,10 @@ TEST_CASE("Optimizer step: parameters without a gradient are skipped and get no 
   CHECK(b.to_vector<double>() == std::vector<double>{1.0, 1.0});
   std::vector<std::string> keys;
   for (const auto& [key, value] : opt.state_dict()) keys.push_back(key);
-  CHECK(keys == std::vector<std::string>{"state.a.step", "state.a.exp_avg", "state.a.exp_avg_sq",
-                                         "param_groups.0.beta1", "param_groups.0.beta2",
-                                         "param_groups.0.eps", "param_groups.0.initial_lr",
-                                         "param_groups.0.lr", "param_groups.0.lr_mult",
-                                         "param_groups.0.weight_decay"});
+  CHECK(keys == std::vector<std::string>{
+                    "state.a.step", "state.a.exp_avg", "state.a.exp_avg_sq", "param_groups.0.beta1",
+                    "param_groups.0.beta2", "param_groups.0.eps", "param_groups.0.initial_lr",
+                    "param_groups.0.lr", "param_groups.0.lr_mult", "param_groups.0.weight_decay"});
 }
 
 TEST_CASE("Optimizer zero_grad: set_to_none drops the gradients, otherwise zeroes them") {

@@ -179,6 +179,7 @@ TEST_CASE("apply_schedule: sets a group's lr to its initial lr times the multipl
   CHECK(opt.param_groups()[1].number("initial_lr") == 0.5);
   CHECK_THROWS_WITH_AS(optim::apply_schedule(opt, 2, s, 0),
                        doctest::Contains("Lion has 2 param groups, no group 2"), Error);
-  CHECK_THROWS_WITH_AS(optim::apply_schedule(opt, 0, Schedule("negative", [](std::int64_t) { return -1.0; }), 0),
-                       doctest::Contains("gives lr -0.01 in param group 0"), Error);
+  CHECK_THROWS_WITH_AS(
+      optim::apply_schedule(opt, 0, Schedule("negative", [](std::int64_t) { return -1.0; }), 0),
+      doctest::Contains("gives lr -0.01 in param group 0"), Error);
 }

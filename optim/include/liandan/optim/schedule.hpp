@@ -73,8 +73,7 @@ Schedule product(const Schedule& a, const Schedule& b);
 // Sets the lr of param group `group` to its initial_lr (the lr it was built with, lr_mult
 // included; Note [Group options]) times schedule(step). Call it before opt.step() with the
 // number of steps taken. The second form sets every group.
-void apply_schedule(Optimizer& opt, std::size_t group, const Schedule& schedule,
-                    std::int64_t step);
+void apply_schedule(Optimizer& opt, std::size_t group, const Schedule& schedule, std::int64_t step);
 void apply_schedule(Optimizer& opt, const Schedule& schedule, std::int64_t step);
 
 }  // namespace liandan::optim

@@ -1,0 +1,82 @@
+// optim::Muon: MomentUm Orthogonalized by Newton-Schulz (K. Jordan et al. 2024, KellerJordan/Muon;
+// Liu et al., "Muon is Scalable for LLM Training", arXiv 2502.16982, MoonshotAI/Moonlight;
+// ALGORITHMS.md section 9b). Hidden 2-D weights (conv kernels flattened to (out, rest)) get
+//   M = mu M + G ;  X = nesterov ? G + mu M : M ;  O = NS5(X) ~ U V^T of X's SVD
+//   theta = theta (1 - lr wd) - lr scale O
+// and every other parameter gets AdamW (PyTorch's form) with the same lr and weight decay.
+//
+// Note [Which parameters use Muon]: a group may set "muon" to 1 or 0 for its parameters;
+// otherwise use_muon(name, shape) decides. The default: at least 2 dims, and no component of
+// the dotted name starts with "embed" or is "head", "lm_head", "classifier" or "output"
+// (embeddings and output layers are AdamW's, as in both references). Set the option with a
+// group rule when your model names them otherwise.
+//
+// Newton-Schulz runs in the parameter's dtype (the reference uses bf16) with core::matmul: a few
+// small matrix products per weight and step, the only temporaries of any optimizer here.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "liandan/optim/optimizer.hpp"
+
+namespace liandan::optim {
+
+enum class MuonScale {
+  moonshot,  // 0.2 sqrt(max(rows, cols)): the update's RMS matches AdamW's (Moonlight)
+  jordan,    // sqrt(max(1, rows / cols)) (KellerJordan/Muon)
+};
+
+bool default_use_muon(const std::string& name, const Shape& shape);
+
+// The defaults of every group (a group may override each number and set "muon"). Moonlight's
+// defaults: lr 1e-3, weight decay 0.1, momentum 0.95 with Nesterov, 5 Newton-Schulz steps, and
+// AdamW betas (0.9, 0.95), eps 1e-8.
+struct MuonOptions {
+  double lr = 1e-3;
+  double momentum = 0.95;
+  double weight_decay = 0.1;
+  double beta1 = 0.9;  // AdamW part
+  double beta2 = 0.95;
+  double eps = 1e-8;
+  bool nesterov = true;
+  int ns_steps = 5;
+  MuonScale scale = MuonScale::moonshot;
+  std::function<bool(const std::string&, const Shape&)> use_muon = default_use_muon;
+};
+
+struct MuonState {
+  std::int64_t step = 0;
+  core::Tensor momentum_buffer;  // Muon parameters
+  core::Tensor exp_avg;          // AdamW parameters
+  core::Tensor exp_avg_sq;
+};
+
+// NS5 of ALGORITHMS.md section 9b: x (rows, cols) -> approximately U V^T.
+core::Tensor newton_schulz(const core::Tensor& x, int steps = 5);
+
+class Muon : public Optimizer {
+ public:
+  Muon(std::vector<ParamGroup> groups, MuonOptions options = {});
+  Muon(const NamedTensors& named_parameters, MuonOptions options = {})
+      : Muon(single_group(named_parameters), options) {}
+
+  // Adds "muon" (1 or 0) to its group's options.
+  Options per_param_options(std::size_t index) const override;
+  bool uses_muon(std::size_t index) const { return muon_[index]; }
+
+ protected:
+  void update(const ParamGroup& group, std::size_t index, const core::Tensor& param,
+              const core::Tensor& grad) override;
+  NamedTensors save_state(std::size_t index) const override;
+  void load_state(std::size_t index, const std::string& key, const core::Tensor& param,
+                  const NamedTensors& fields) override;
+
+ private:
+  MuonOptions options_;
+  std::vector<bool> muon_;
+  std::vector<std::optional<MuonState>> state_;
+};
+
+}  // namespace liandan::optim

@@ -1,0 +1,141 @@
+// optim::Muon: Newton-Schulz orthogonalised momentum for 2-D weights, AdamW for the rest.
+#include "liandan/optim/muon.hpp"
+
+#include <cmath>
+#include <sstream>
+
+#include "adam_kernel.hpp"
+#include "liandan/core/elementwise.hpp"
+#include "liandan/core/matmul.hpp"
+#include "liandan/core/reduce.hpp"
+
+namespace liandan::optim {
+
+bool default_use_muon(const std::string& name, const Shape& shape) {
+  if (shape.size() < 2) return false;
+  std::istringstream parts(name);
+  for (std::string part; std::getline(parts, part, '.');)
+    if (part.starts_with("embed") || part == "head" || part == "lm_head" || part == "classifier" ||
+        part == "output")
+      return false;
+  return true;
+}
+
+core::Tensor newton_schulz(const core::Tensor& g, int steps) {
+  check(g.dim() == 2, "newton_schulz: expected a matrix, got {}", g.shape().str());
+  constexpr double a = 3.4445, b = -4.7750, c = 2.0315;
+  const bool transposed = g.shape()[0] > g.shape()[1];
+  core::Tensor x = core::div(g, core::norm(g).item() + 1e-7);
+  if (transposed) x = x.transpose(0, 1).contiguous();
+  for (int i = 0; i < steps; ++i) {
+    const core::Tensor A = core::matmul(x, x.transpose(0, 1));
+    const core::Tensor B = core::add(core::mul(A, b), core::mul(core::matmul(A, A), c));
+    x = core::add(core::mul(x, a), core::matmul(B, x));
+  }
+  return transposed ? x.transpose(0, 1).contiguous() : x;
+}
+
+Muon::Muon(std::vector<ParamGroup> groups, MuonOptions o)
+    : Optimizer("Muon", std::move(groups),
+                {{"lr", o.lr},
+                 {"momentum", o.momentum, 0, 1, true},
+                 {"weight_decay", o.weight_decay},
+                 {"beta1", o.beta1, 0, 1, true},
+                 {"beta2", o.beta2, 0, 1, true},
+                 {"eps", o.eps},
+                 {.name = "muon", .default_value = 1.0, .max = 1, .has_default = false}}),
+      options_(o) {
+  check(o.ns_steps >= 1, "Muon: invalid ns_steps {} (must be >= 1)", o.ns_steps);
+  for (std::size_t i = 0; i < num_params(); ++i) {
+    const ParamGroup& group = group_of(i);
+    const auto& [key, p] = param(i);
+    const bool muon = group.has("muon") ? group.number("muon") != 0 : o.use_muon(key, p.shape());
+    check(!muon || p.shape().size() >= 2, "Muon: parameter {} {} has fewer than 2 dims", key,
+          p.shape().str());
+    muon_.push_back(muon);
+  }
+  state_.resize(num_params());
+}
+
+Options Muon::per_param_options(std::size_t index) const {
+  Options out = group_of(index).options;
+  out["muon"] = muon_[index] ? 1.0 : 0.0;
+  return out;
+}
+
+void Muon::update(const ParamGroup& group, std::size_t index, const core::Tensor& param,
+                  const core::Tensor& grad) {
+  std::optional<MuonState>& s = state_[index];
+  const bool muon = muon_[index];
+  if (!s) {
+    s.emplace();
+    if (muon) {
+      s->momentum_buffer = core::Tensor::zeros(param.shape(), param.dtype());
+    } else {
+      s->exp_avg = core::Tensor::zeros(param.shape(), param.dtype());
+      s->exp_avg_sq = core::Tensor::zeros(param.shape(), param.dtype());
+    }
+  }
+  ++s->step;
+  if (!muon) {
+    dispatch_floating(param.dtype(), "Muon", [&]<typename T>() {
+      adam_kernel(param.data<T>(), grad.data<T>(), s->exp_avg.data<T>(), s->exp_avg_sq.data<T>(),
+                  static_cast<T*>(nullptr), param.numel(), group, /*decoupled=*/true, s->step);
+    });
+    return;
+  }
+  const double lr = group.lr(), mu = group.number("momentum");
+  const core::Tensor& buf = s->momentum_buffer;
+  buf.copy_(core::add(core::mul(buf, mu), grad));
+  const core::Tensor input = options_.nesterov ? core::add(grad, core::mul(buf, mu)) : buf;
+  const std::int64_t rows = param.shape()[0], cols = param.numel() / rows;
+  const core::Tensor o = newton_schulz(input.reshape({rows, cols}), options_.ns_steps);
+  const double scale = options_.scale == MuonScale::moonshot
+                           ? 0.2 * std::sqrt(double(std::max(rows, cols)))
+                           : std::sqrt(std::max(1.0, double(rows) / double(cols)));
+  const double decay = 1 - lr * group.number("weight_decay"), step = lr * scale;
+  dispatch_floating(param.dtype(), "Muon", [&]<typename T>() {
+    T* p = param.data<T>();
+    const T* u = o.data<T>();
+    const T d = T(decay), k = T(step);
+    const std::int64_t n = param.numel();
+#pragma omp parallel for simd if (n > kParallelNumel)
+    for (std::int64_t i = 0; i < n; ++i) p[i] = p[i] * d - k * u[i];
+  });
+}
+
+NamedTensors Muon::save_state(std::size_t index) const {
+  const std::optional<MuonState>& s = state_[index];
+  if (!s) return {};
+  NamedTensors out{{"step", Tensor(step_tensor(s->step))}};
+  if (muon_[index]) {
+    out.emplace_back("momentum_buffer", Tensor(s->momentum_buffer.clone()));
+  } else {
+    out.emplace_back("exp_avg", Tensor(s->exp_avg.clone()));
+    out.emplace_back("exp_avg_sq", Tensor(s->exp_avg_sq.clone()));
+  }
+  return out;
+}
+
+void Muon::load_state(std::size_t index, const std::string& key, const core::Tensor& param,
+                      const NamedTensors& fields) {
+  if (muon_[index])
+    check_fields(key, fields, {"step", "momentum_buffer"});
+  else
+    check_fields(key, fields, {"step", "exp_avg", "exp_avg_sq"});
+  if (fields.empty()) {
+    state_[index].reset();
+    return;
+  }
+  MuonState s;
+  s.step = step_value(key, fields);
+  if (muon_[index]) {
+    s.momentum_buffer = state_like(key, fields, "momentum_buffer", param);
+  } else {
+    s.exp_avg = state_like(key, fields, "exp_avg", param);
+    s.exp_avg_sq = state_like(key, fields, "exp_avg_sq", param);
+  }
+  state_[index] = std::move(s);
+}
+
+}  // namespace liandan::optim
