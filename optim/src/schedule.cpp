@@ -91,6 +91,21 @@ Schedule inverse_sqrt(std::int64_t warmup_steps) {
           }};
 }
 
+Schedule amos_decay(std::int64_t half_life) {
+  check(half_life >= 1, "amos_decay: invalid half_life {} (must be >= 1)", half_life);
+  const double k = (std::sqrt(2.0) - 1) / double(half_life);  // alpha0 p
+  return {fmt::format("amos_decay(half_life={})", half_life), [k](std::int64_t t) {
+            const double x = 1 + k * double(t);
+            return 1 / (x * x);
+          }};
+}
+
+Schedule inverse_time_decay(std::int64_t half_life) {
+  check(half_life >= 1, "inverse_time_decay: invalid half_life {} (must be >= 1)", half_life);
+  return {fmt::format("inverse_time_decay(half_life={})", half_life),
+          [half_life](std::int64_t t) { return 1 / (1 + double(t) / double(half_life)); }};
+}
+
 Schedule step_decay(std::int64_t step_size, double gamma) {
   check(step_size >= 1, "step_decay: invalid step_size {} (must be >= 1)", step_size);
   check(std::isfinite(gamma) && gamma >= 0, "step_decay: invalid gamma {} (must be >= 0)", gamma);

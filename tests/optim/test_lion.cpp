@@ -51,6 +51,7 @@ TEST_CASE("Lion Tiger step: 20-step trajectories match the NumPy transcription t
   const test::Fixture f("optim_numpy");
   int checked = 0;
   for (const std::string& c : f.cases()) {
+    if (!c.starts_with("quad_")) continue;  // the multi_ cases are Amos's and Muon's
     INFO("case " << c);
     test::Quadratic problem(f);
     auto opt = make_sign_optimizer(f, c, optim::single_group(problem.params()));

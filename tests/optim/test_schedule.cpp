@@ -183,3 +183,19 @@ TEST_CASE("apply_schedule: sets a group's lr to its initial lr times the multipl
       optim::apply_schedule(opt, 0, Schedule("negative", [](std::int64_t) { return -1.0; }), 0),
       doctest::Contains("gives lr -0.01 in param group 0"), Error);
 }
+
+TEST_CASE("amos_decay inverse_time_decay: closed forms, halving at the half life") {
+  const Schedule a = optim::amos_decay(1000);
+  CHECK(a(0) == 1);
+  CHECK(a(1000) == doctest::Approx(0.5).epsilon(1e-12));
+  const double k = (std::sqrt(2.0) - 1) / 1000;
+  CHECK(a(250) == doctest::Approx(1 / ((1 + 250 * k) * (1 + 250 * k))).epsilon(1e-12));
+  CHECK(a(3000) < a(2000));
+  CHECK(a.str() == "amos_decay(half_life=1000)");
+  const Schedule b = optim::inverse_time_decay(50);
+  CHECK(b(0) == 1);
+  CHECK(b(50) == 0.5);
+  CHECK(b(150) == 0.25);
+  CHECK_THROWS_WITH_AS(optim::amos_decay(0), doctest::Contains("amos_decay: invalid half_life 0"),
+                       Error);
+}

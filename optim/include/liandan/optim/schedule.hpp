@@ -53,6 +53,16 @@ Schedule linear_decay(std::int64_t steps, double end_ratio = 0);
 // Vaswani et al., arXiv 1706.03762, eq. (3) normalized to peak 1 at t = W:
 // min(t / W, sqrt(W / t)) (0 at t = 0). W = warmup_steps >= 1.
 Schedule inverse_sqrt(std::int64_t warmup_steps);
+// The Amos-derived decays (Su, kexue.fm/archives/9344; ALGORITHMS.md section 4). Requiring the
+// weight decay rho_t = O(alpha_t^2) as Amos does, a constant convergence rate p gives
+// f(t) = 1 / (alpha0 p t + 1)^2; choosing the step T where f halves fixes alpha0 p =
+// (sqrt(2) - 1) / T: f(t) = 1 / (1 + (sqrt(2) - 1) t / T)^2. With it, a per-tensor lr
+// alpha0 * sigma (GroupBuilder::lr_mult, Amos's eta) and weight decay alpha0^2 / 2 complete his
+// recipe for Adam-like optimizers.
+Schedule amos_decay(std::int64_t half_life);
+// The inverse-time decay of the same derivation when the convergence rate decays like the
+// error (the form Su considers more plausible): f(t) = 1 / (1 + t / T), T the half life.
+Schedule inverse_time_decay(std::int64_t half_life);
 // gamma ^ floor(t / step_size) (PyTorch's StepLR).
 Schedule step_decay(std::int64_t step_size, double gamma);
 // gamma ^ (number of milestones <= t); milestones strictly increasing, >= 1 (PyTorch's

@@ -1,0 +1,70 @@
+// optim::GroupBuilder: parameter groups from ordered rules over dotted parameter names, for the
+// daily cases: no weight decay on biases and norm gains, per-pattern learning-rate
+// multipliers, layer-wise lr decay for fine-tuning, frozen parameters, any optimizer option
+// per parameter (Amos's eta and slot axes, Muon's choice, betas, ...).
+//
+// Note [Group rules]: rules run in the order they were added, each on every parameter it
+// matches, and edit that parameter's options: set() writes options (a later rule overrides an
+// earlier one's key), while lr_mult(), freeze() and layer_decay() multiply the parameter's
+// lr_mult (so a layer-wise decay and a pattern multiplier compose). build() then puts the
+// parameters with identical options into one group, groups in order of first appearance, and
+// the optimizer resolves the rest from its defaults (Note [Group options]).
+//
+// Patterns match the whole dotted name: a glob where '*' matches any run of characters (dots
+// included) and '?' one character ("*.bias", "layers.1?.*", "encoder.*"), or, prefixed with
+// "re:", an ECMAScript regular expression ("re:layers\.(0|1)\..*").
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "liandan/optim/optimizer.hpp"
+
+namespace liandan::optim {
+
+// Whether name matches pattern (see Note [Group rules]); a bad regex is an Error naming it.
+bool name_matches(const std::string& pattern, const std::string& name);
+
+// The depth of each parameter for layer_decay, counted as BEiT/ELECTRA do: a parameter whose
+// name has a numeric component i ("layers.3.attn.weight", "0.weight") is in layer i, at depth
+// i + 1; one without, before the first numbered parameter (embeddings), is at depth 0; one
+// after it (final norm, head) at depth max_layer + 2. Returned in params order.
+std::vector<int> layer_depths(const NamedTensors& params);
+
+class GroupBuilder {
+ public:
+  explicit GroupBuilder(NamedTensors params);
+
+  // Matching parameters get options (overriding the same keys of earlier rules). A pattern
+  // that matches nothing is an Error (a typo would otherwise pass silently).
+  GroupBuilder& set(const std::string& pattern, const Options& options);
+  // lr_mult *= multiplier for matching parameters.
+  GroupBuilder& lr_mult(const std::string& pattern, double multiplier);
+  // lr_mult = 0: the parameters stay where they are (their gradients are still computed).
+  GroupBuilder& freeze(const std::string& pattern);
+  // weight_decay 0 for every parameter with fewer than 2 dims: biases and the gains of
+  // LayerNorm, RMSNorm and BatchNorm (BERT's convention).
+  GroupBuilder& no_decay_for_bias_and_norm();
+  // lr_mult *= decay ^ (max_depth - depth) with depths from depth_fn (default layer_depths):
+  // the head keeps the full lr, each layer below gets decay times the one above. 0 < decay <= 1.
+  GroupBuilder& layer_decay(
+      double decay, std::function<std::vector<int>(const NamedTensors&)> depth_fn = layer_depths);
+
+  std::vector<ParamGroup> build() const;
+  // The options the rules gave parameter i (before the optimizer's defaults).
+  const Options& options(std::size_t i) const { return options_[i]; }
+
+ private:
+  std::vector<std::size_t> matching(const std::string& pattern, const char* rule) const;
+  void multiply_lr(std::size_t i, double multiplier);
+
+  NamedTensors params_;
+  std::vector<Options> options_;  // per parameter
+};
+
+// The resolved assignment, one row per parameter: name, shape, group, and every option's value
+// (per_param_options), as a Markdown table. Print it, or save it with a run.
+std::string format_groups(const Optimizer& opt);
+
+}  // namespace liandan::optim

@@ -1,0 +1,179 @@
+// optim::GroupBuilder: ordered name rules -> parameter groups (Note [Group rules]).
+#include "liandan/optim/param_groups.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <regex>
+#include <set>
+
+namespace liandan::optim {
+
+namespace {
+
+// Iterative glob matching with backtracking to the last '*' (linear in practice).
+bool glob_match(const std::string& p, const std::string& s) {
+  std::size_t i = 0, j = 0, star = std::string::npos, mark = 0;
+  while (j < s.size()) {
+    if (i < p.size() && (p[i] == '?' || p[i] == s[j])) {
+      ++i, ++j;
+    } else if (i < p.size() && p[i] == '*') {
+      star = i++, mark = j;
+    } else if (star != std::string::npos) {
+      i = star + 1, j = ++mark;
+    } else {
+      return false;
+    }
+  }
+  while (i < p.size() && p[i] == '*') ++i;
+  return i == p.size();
+}
+
+// The first dotted component of name that is a number, or -1.
+int layer_index(const std::string& name) {
+  std::size_t start = 0;
+  while (start <= name.size()) {
+    const std::size_t end = std::min(name.find('.', start), name.size());
+    const std::string part = name.substr(start, end - start);
+    if (!part.empty() && std::all_of(part.begin(), part.end(), ::isdigit)) return std::stoi(part);
+    start = end + 1;
+  }
+  return -1;
+}
+
+}  // namespace
+
+bool name_matches(const std::string& pattern, const std::string& name) {
+  if (!pattern.starts_with("re:")) return glob_match(pattern, name);
+  try {
+    return std::regex_match(name, std::regex(pattern.substr(3)));
+  } catch (const std::regex_error& e) {
+    throw Error(fmt::format("param groups: bad regular expression '{}': {}", pattern, e.what()));
+  }
+}
+
+std::vector<int> layer_depths(const NamedTensors& params) {
+  std::vector<int> index;
+  int max_layer = -1;
+  for (const auto& [name, p] : params) {
+    index.push_back(layer_index(name));
+    max_layer = std::max(max_layer, index.back());
+  }
+  std::vector<int> depth;
+  bool seen_layer = false;
+  for (int i : index) {
+    seen_layer = seen_layer || i >= 0;
+    depth.push_back(i >= 0 ? i + 1 : seen_layer ? max_layer + 2 : 0);
+  }
+  return depth;
+}
+
+GroupBuilder::GroupBuilder(NamedTensors params)
+    : params_(std::move(params)), options_(params_.size()) {}
+
+std::vector<std::size_t> GroupBuilder::matching(const std::string& pattern,
+                                                const char* rule) const {
+  std::vector<std::size_t> out;
+  for (std::size_t i = 0; i < params_.size(); ++i)
+    if (name_matches(pattern, params_[i].first)) out.push_back(i);
+  check(!out.empty(), "param groups: {}('{}') matches no parameter (first names: {}{})", rule,
+        pattern, params_.empty() ? "none" : params_[0].first,
+        params_.size() > 1 ? ", " + params_[1].first + ", ..." : "");
+  return out;
+}
+
+void GroupBuilder::multiply_lr(std::size_t i, double multiplier) {
+  Options& o = options_[i];
+  const auto it = o.find("lr_mult");
+  const double current = it == o.end() ? 1.0 : std::get<double>(it->second);
+  o["lr_mult"] = current * multiplier;
+}
+
+GroupBuilder& GroupBuilder::set(const std::string& pattern, const Options& options) {
+  for (std::size_t i : matching(pattern, "set"))
+    for (const auto& [key, value] : options) options_[i][key] = value;
+  return *this;
+}
+
+GroupBuilder& GroupBuilder::lr_mult(const std::string& pattern, double multiplier) {
+  check(multiplier >= 0, "param groups: lr_mult('{}', {}): the multiplier must be >= 0", pattern,
+        multiplier);
+  for (std::size_t i : matching(pattern, "lr_mult")) multiply_lr(i, multiplier);
+  return *this;
+}
+
+GroupBuilder& GroupBuilder::freeze(const std::string& pattern) {
+  for (std::size_t i : matching(pattern, "freeze")) multiply_lr(i, 0);
+  return *this;
+}
+
+GroupBuilder& GroupBuilder::no_decay_for_bias_and_norm() {
+  for (std::size_t i = 0; i < params_.size(); ++i)
+    if (params_[i].second.dim() < 2) options_[i]["weight_decay"] = 0.0;
+  return *this;
+}
+
+GroupBuilder& GroupBuilder::layer_decay(
+    double decay, std::function<std::vector<int>(const NamedTensors&)> depth_fn) {
+  check(decay > 0 && decay <= 1, "param groups: layer_decay {} (must be in (0, 1])", decay);
+  const std::vector<int> depth = depth_fn(params_);
+  check(depth.size() == params_.size(), "param groups: layer_decay: {} depths for {} parameters",
+        depth.size(), params_.size());
+  const int max_depth = depth.empty() ? 0 : *std::max_element(depth.begin(), depth.end());
+  for (std::size_t i = 0; i < params_.size(); ++i)
+    multiply_lr(i, std::pow(decay, max_depth - depth[i]));
+  return *this;
+}
+
+std::vector<ParamGroup> GroupBuilder::build() const {
+  std::vector<ParamGroup> groups;
+  for (std::size_t i = 0; i < params_.size(); ++i) {
+    auto it = std::find_if(groups.begin(), groups.end(),
+                           [&](const ParamGroup& g) { return g.options == options_[i]; });
+    if (it == groups.end()) {
+      groups.push_back({{}, options_[i]});
+      it = groups.end() - 1;
+    }
+    it->params.push_back(params_[i]);
+  }
+  return groups;
+}
+
+std::string format_groups(const Optimizer& opt) {
+  std::set<std::string> keys;
+  std::vector<Options> options;
+  for (std::size_t i = 0; i < opt.num_params(); ++i) {
+    options.push_back(opt.per_param_options(i));
+    for (const auto& [key, value] : options.back())
+      if (key != "initial_lr") keys.insert(key);
+  }
+  std::vector<std::vector<std::string>> rows{{"parameter", "shape", "group"}};
+  rows[0].insert(rows[0].end(), keys.begin(), keys.end());
+  std::size_t index = 0;
+  for (std::size_t g = 0; g < opt.param_groups().size(); ++g)
+    for (const auto& [name, p] : opt.param_groups()[g].params) {
+      std::vector<std::string> row{name, p.shape().str(), std::to_string(g)};
+      for (const std::string& key : keys) {
+        const auto it = options[index].find(key);
+        row.push_back(it == options[index].end() ? "" : str(it->second));
+      }
+      rows.push_back(std::move(row));
+      ++index;
+    }
+  std::vector<std::size_t> width(rows[0].size(), 3);
+  for (const auto& row : rows)
+    for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  std::string out;
+  auto line = [&](const std::vector<std::string>& row) {
+    out += "|";
+    for (std::size_t c = 0; c < row.size(); ++c) out += fmt::format(" {:<{}} |", row[c], width[c]);
+    out += "\n";
+  };
+  line(rows[0]);
+  std::vector<std::string> rule;
+  for (std::size_t w : width) rule.push_back(std::string(w, '-'));
+  line(rule);
+  for (std::size_t r = 1; r < rows.size(); ++r) line(rows[r]);
+  return out;
+}
+
+}  // namespace liandan::optim
