@@ -5,6 +5,11 @@
 #include "liandan/nn/linear.hpp"
 #include "liandan/optim/adamw.hpp"
 #include "liandan/optim/clip_grad.hpp"
+#include "liandan/optim/param_groups.hpp"
+
+#include <iostream>
+
+#include "liandan/nn/containers.hpp"
 
 using namespace liandan;
 
@@ -21,4 +26,47 @@ TEST_CASE("README optimizers example: AdamW step with gradient clipping") {
   // ----
   CHECK(norm > 1.0);
   CHECK(core::amax(core::abs(core::sub(net.weight.data(), before.data()))).item() > 0);
+}
+
+namespace {
+
+// The names the README's group example refers to: embed, layers.N, head.
+class NamedTower : public nn::Module {
+ public:
+  NamedTower() {
+    register_module("embed", embed);
+    for (int i = 0; i < 2; ++i) layers.emplace_back<nn::Linear>(4, 4);
+    register_module("layers", layers);
+    register_module("head", head);
+  }
+  nn::Linear embed{4, 4};
+  nn::ModuleList layers;
+  nn::Linear head{4, 2};
+};
+
+}  // namespace
+
+TEST_CASE("README parameter groups example: rules, layer decay and the table") {
+  NamedTower model;
+  // ---- as in README
+  auto groups = optim::GroupBuilder(model.named_parameters())
+                    .no_decay_for_bias_and_norm()       // weight_decay 0 for tensors with < 2 dims
+                    .layer_decay(0.75)                  // lr x 0.75^(depth_max - depth)
+                    .lr_mult("head.*", 10)              // a per-pattern multiplier
+                    .set("embed.*", {{"beta2", 0.95}})  // any option of the optimizer
+                    .freeze("layers.0.*")               // lr 0
+                    .build();
+  optim::AdamW opt(groups, {.lr = 1e-4, .weight_decay = 0.05});
+  std::cout << optim::format_groups(opt);  // parameter | shape | group | every option's value
+  // ----
+  for (const optim::ParamGroup& g : opt.param_groups())
+    for (const auto& [name, p] : g.params) {
+      INFO(name);
+      if (name.starts_with("head.")) CHECK(g.lr() == doctest::Approx(1e-3));
+      if (name.starts_with("layers.0.")) CHECK(g.lr() == 0);
+      if (name.starts_with("layers.1.")) CHECK(g.lr() == doctest::Approx(0.75e-4));
+      if (name.starts_with("embed.")) CHECK(g.lr() == doctest::Approx(1e-4 * 0.75 * 0.75 * 0.75));
+      if (name.starts_with("embed.")) CHECK(g.number("beta2") == 0.95);
+      CHECK(g.number("weight_decay") == (p.dim() < 2 ? 0.0 : 0.05));
+    }
 }
