@@ -1,9 +1,9 @@
 // The non-finite gradient check and gradient accumulation (optim/grad_tools.hpp).
 #include "liandan/optim/grad_tools.hpp"
 
-#include "liandan/autograd/ops.hpp"
-
 #include <cmath>
+
+#include "liandan/autograd/ops.hpp"
 
 namespace liandan::optim {
 

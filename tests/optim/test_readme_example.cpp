@@ -1,15 +1,14 @@
-// README's "Optimizers" snippet, kept compiling and doing what it says.
+// README's "Optimizers" snippets, kept compiling and doing what they say.
 #include <doctest/doctest.h>
 
+#include <iostream>
+
 #include "liandan/autograd/autograd.hpp"
+#include "liandan/nn/containers.hpp"
 #include "liandan/nn/linear.hpp"
 #include "liandan/optim/adamw.hpp"
 #include "liandan/optim/clip_grad.hpp"
 #include "liandan/optim/param_groups.hpp"
-
-#include <iostream>
-
-#include "liandan/nn/containers.hpp"
 
 using namespace liandan;
 
