@@ -11,16 +11,23 @@
 // extra tile products but needs no atomics and no (T, S) buffer. Every output element is summed
 // in a fixed order by one item, so results do not depend on the thread count.
 //
-// Tile products use gemm_accumulate: C += A B with rows of B and C contiguous, four rows of C
-// per pass so each loaded row of B feeds four FMAs; k^T and v^T are transposed once per call
-// so that the score and dO v^T products read rows too.
+// Tile products use gemm_accumulate: C += A B with rows of B and C contiguous (k and v are packed
+// transposed per key tile, Note [Key tile packing], so that the score and dO v^T products read
+// rows too). f32 on
+// AVX-512 keeps 4 x 64 blocks of C in registers across the inner dimension; elsewhere a portable
+// loop updates four rows of C per loaded row of B.
 #include "liandan/core/attention.hpp"
 
 #include <omp.h>
 
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 #include "liandan/core/elementwise.hpp"
 #include "vmath.hpp"
@@ -55,10 +62,10 @@ struct MaskView {
 };
 
 // C (m x n, row stride ldc) += A (m x K, element (i, k) at a[i a_rs + k a_cs]) B (K x n, row
-// stride ldb).
+// stride ldb): the portable loop, four rows of C per pass.
 template <typename T>
-void gemm_accumulate(T* c, std::int64_t ldc, const T* a, std::int64_t a_rs, std::int64_t a_cs,
-                     const T* b, std::int64_t ldb, std::int64_t m, std::int64_t n, std::int64_t K) {
+void gemm_loop(T* c, std::int64_t ldc, const T* a, std::int64_t a_rs, std::int64_t a_cs, const T* b,
+               std::int64_t ldb, std::int64_t m, std::int64_t n, std::int64_t K) {
   std::int64_t i = 0;
   for (; i + 4 <= m; i += 4) {
     T *c0 = c + i * ldc, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
@@ -87,9 +94,62 @@ void gemm_accumulate(T* c, std::int64_t ldc, const T* a, std::int64_t a_rs, std:
   }
 }
 
+#if defined(__AVX512F__)
+// The f32 register-blocked kernel: a 4 x 16V block of C stays in 4V zmm registers over the whole
+// K loop (the portable loop reloads and stores C for every k). V = 4 gives 16 independent
+// accumulators, enough to hide the FMA latency.
+template <int V>
+void kernel_4xv(float* c, std::int64_t ldc, const float* a, std::int64_t a_rs, std::int64_t a_cs,
+                const float* b, std::int64_t ldb, std::int64_t K) {
+  __m512 acc[4][V];
+#pragma GCC unroll 4
+  for (int r = 0; r < 4; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) acc[r][v] = _mm512_loadu_ps(c + r * ldc + 16 * v);
+  for (std::int64_t k = 0; k < K; ++k) {
+    __m512 bk[V];
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) bk[v] = _mm512_loadu_ps(b + k * ldb + 16 * v);
+    const float* ak = a + k * a_cs;
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; ++r) {
+      const __m512 x = _mm512_set1_ps(ak[r * a_rs]);
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(x, bk[v], acc[r][v]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < 4; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) _mm512_storeu_ps(c + r * ldc + 16 * v, acc[r][v]);
+}
+#endif
+
+// C += A B as above; f32 blocks of 4 x 32 take the register-blocked kernel where available.
+template <typename T>
+void gemm_accumulate(T* c, std::int64_t ldc, const T* a, std::int64_t a_rs, std::int64_t a_cs,
+                     const T* b, std::int64_t ldb, std::int64_t m, std::int64_t n, std::int64_t K) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>) {
+    const std::int64_t m4 = m / 4 * 4, n32 = n / 32 * 32;
+    for (std::int64_t i = 0; i < m4; i += 4) {
+      std::int64_t j = 0;
+      for (; j + 64 <= n; j += 64)
+        kernel_4xv<4>(c + i * ldc + j, ldc, a + i * a_rs, a_rs, a_cs, b + j, ldb, K);
+      for (; j < n32; j += 32)
+        kernel_4xv<2>(c + i * ldc + j, ldc, a + i * a_rs, a_rs, a_cs, b + j, ldb, K);
+    }
+    if (n32 < n) gemm_loop(c + n32, ldc, a, a_rs, a_cs, b + n32, ldb, m4, n - n32, K);
+    if (m4 < m) gemm_loop(c + m4 * ldc, ldc, a + m4 * a_rs, a_rs, a_cs, b, ldb, m - m4, n, K);
+    return;
+  }
+#endif
+  gemm_loop(c, ldc, a, a_rs, a_cs, b, ldb, m, n, K);
+}
+
 // s (m x n, row stride kKeyTile) = scaled, masked scores of queries i0.. and keys j0.. of head
-// (b, h); -inf where a key is masked. q: the first query row (row stride D); kt: k^T of the head
-// from column j0 (row stride S).
+// (b, h); -inf where a key is masked. q: the first query row (row stride D); kt: the key tile
+// packed by pack_key_tiles.
 template <typename T>
 void score_tile(T* s, const T* q, const T* kt, std::int64_t m, std::int64_t n, std::int64_t i0,
                 std::int64_t j0, std::int64_t b, std::int64_t h, const Problem& p,
@@ -97,7 +157,7 @@ void score_tile(T* s, const T* q, const T* kt, std::int64_t m, std::int64_t n, s
   constexpr T kNegInf = -std::numeric_limits<T>::infinity();
   for (std::int64_t i = 0; i < m; ++i)
     for (std::int64_t j = 0; j < n; ++j) s[i * kKeyTile + j] = 0;
-  gemm_accumulate(s, kKeyTile, q, p.D, 1, kt, p.S, m, n, p.D);
+  gemm_accumulate(s, kKeyTile, q, p.D, 1, kt, kKeyTile, m, n, p.D);
   const T scale = static_cast<T>(p.scale);
   for (std::int64_t i = 0; i < m; ++i) {
     T* row = s + i * kKeyTile;
@@ -117,6 +177,27 @@ void score_tile(T* s, const T* q, const T* kt, std::int64_t m, std::int64_t n, s
       for (std::int64_t j = visible; j < n; ++j) row[j] = kNegInf;
     }
   }
+}
+
+// Note [Key tile packing]: the score and dO v^T products read k and v transposed, tile by
+// tile: (B*H, key tiles, d, kKeyTile), zero-padded. One pass per call packs every head, so each
+// tile product reads rows of kKeyTile contiguous elements. (Reading a transposed copy of the
+// whole head strides by S elements per row, a power of two that maps every row onto the same
+// L1 sets; packing per tile inside the items repeats the work for every query tile.)
+template <typename T>
+std::vector<T> pack_key_tiles(const T* src, std::int64_t heads, std::int64_t s, std::int64_t d) {
+  const std::int64_t tiles = (s + kKeyTile - 1) / kKeyTile;
+  std::vector<T> packed(heads * tiles * d * kKeyTile, T(0));
+#pragma omp parallel for if (heads * s * d >= 32768)
+  for (std::int64_t ht = 0; ht < heads * tiles; ++ht) {
+    const std::int64_t h = ht / tiles, j0 = (ht % tiles) * kKeyTile;
+    const std::int64_t n = std::min(kKeyTile, s - j0);
+    T* dst = packed.data() + ht * d * kKeyTile;
+    const T* rows = src + (h * s + j0) * d;
+    for (std::int64_t j = 0; j < n; ++j)
+      for (std::int64_t c = 0; c < d; ++c) dst[c * kKeyTile + j] = rows[j * d + c];
+  }
+  return packed;
 }
 
 // P = exp(S - lse) in place for rows i0..; rows without any visible key (lse = -inf) give 0.
@@ -203,12 +284,14 @@ void for_items(std::int64_t n, std::int64_t work, std::size_t scratch_size, Body
 }
 
 template <typename T>
-void forward_kernel(const Checked& c, const Tensor& kt, Tensor& out, Tensor& lse) {
+void forward_kernel(const Checked& c, Tensor& out, Tensor& lse) {
   const Problem& p = c.p;
   const MaskView<T> mask = mask_view<T>(c.mask);
-  const T *Q = c.q.data<T>(), *KT = kt.data<T>(), *V = c.v.data<T>();
+  const T *Q = c.q.data<T>(), *K = c.k.data<T>(), *V = c.v.data<T>();
   T *O = out.data<T>(), *L = lse.data<T>();
   const std::int64_t q_tiles = (p.T + kQueryTile - 1) / kQueryTile;
+  const std::int64_t k_tiles = (p.S + kKeyTile - 1) / kKeyTile;
+  const std::vector<T> kt = pack_key_tiles(K, p.B * p.H, p.S, p.D);
   const std::size_t scratch = kQueryTile * kKeyTile + kQueryTile * (p.Dv + 2);
   constexpr T kNegInf = -std::numeric_limits<T>::infinity();
   for_items<T>(
@@ -223,7 +306,8 @@ void forward_kernel(const Checked& c, const Tensor& kt, Tensor& out, Tensor& lse
         const std::int64_t key_end = p.key_end(i0 + m);
         for (std::int64_t j0 = 0; j0 < key_end; j0 += kKeyTile) {
           const std::int64_t n = std::min(kKeyTile, key_end - j0);
-          score_tile(s, q, KT + bh * p.D * p.S + j0, m, n, i0, j0, b, h, p, mask);
+          const T* k_tile = kt.data() + (bh * k_tiles + j0 / kKeyTile) * p.D * kKeyTile;
+          score_tile(s, q, k_tile, m, n, i0, j0, b, h, p, mask);
           for (std::int64_t i = 0; i < m; ++i) {
             T* row = s + i * kKeyTile;
             T mx = row_max[i];
@@ -268,8 +352,7 @@ void backward_kernel(const Checked& c, const Tensor& dout, const Tensor& out, co
                      AttentionGrads& g) {
   const Problem& p = c.p;
   const MaskView<T> mask = mask_view<T>(c.mask);
-  const Tensor kt = c.k.transpose(2, 3).contiguous(), vt = c.v.transpose(2, 3).contiguous();
-  const T *Q = c.q.data<T>(), *K = c.k.data<T>(), *KT = kt.data<T>(), *VT = vt.data<T>();
+  const T *Q = c.q.data<T>(), *K = c.k.data<T>(), *V = c.v.data<T>();
   const T *dO = dout.data<T>(), *O = out.data<T>(), *L = lse.data<T>();
   T *dQ = g.dq.data<T>(), *dK = g.dk.data<T>(), *dV = g.dv.data<T>();
   const T scale = static_cast<T>(p.scale);
@@ -284,16 +367,14 @@ void backward_kernel(const Checked& c, const Tensor& dout, const Tensor& out, co
     row_dot[r] = acc;
   }
 
-  // dS = P (dO v^T - D) scale, in place of the probabilities in s; dp is scratch.
-  auto tile_grads = [&](T* s, T* dp, std::int64_t bh, std::int64_t i0, std::int64_t j0,
-                        std::int64_t m, std::int64_t n) {
-    score_tile(s, Q + (bh * p.T + i0) * p.D, KT + bh * p.D * p.S + j0, m, n, i0, j0, bh / p.H,
-               bh % p.H, p, mask);
+  // P in s and dS = P (dO v^T - D) scale in dp, for the key tile packed in kt and vt.
+  auto tile_grads = [&](T* s, T* dp, const T* kt, const T* vt, std::int64_t bh, std::int64_t i0,
+                        std::int64_t j0, std::int64_t m, std::int64_t n) {
+    score_tile(s, Q + (bh * p.T + i0) * p.D, kt, m, n, i0, j0, bh / p.H, bh % p.H, p, mask);
     probabilities(s, L + bh * p.T + i0, m, n);
     for (std::int64_t i = 0; i < m; ++i)
       for (std::int64_t j = 0; j < n; ++j) dp[i * kKeyTile + j] = 0;
-    gemm_accumulate(dp, kKeyTile, dO + (bh * p.T + i0) * p.Dv, p.Dv, 1, VT + bh * p.Dv * p.S + j0,
-                    p.S, m, n, p.Dv);
+    gemm_accumulate(dp, kKeyTile, dO + (bh * p.T + i0) * p.Dv, p.Dv, 1, vt, kKeyTile, m, n, p.Dv);
     for (std::int64_t i = 0; i < m; ++i) {
       const T di = row_dot[bh * p.T + i0 + i];
       const T* pr = s + i * kKeyTile;
@@ -302,22 +383,31 @@ void backward_kernel(const Checked& c, const Tensor& dout, const Tensor& out, co
       for (std::int64_t j = 0; j < n; ++j) dr[j] = pr[j] * (dr[j] - di) * scale;
     }
   };
-  const std::size_t scratch = 2 * kQueryTile * kKeyTile;
+  const std::size_t scratch = 2 * kQueryTile * kKeyTile;  // s and dp
+  const std::int64_t k_tiles = (p.S + kKeyTile - 1) / kKeyTile;
+  const std::vector<T> kt_all = pack_key_tiles(K, p.B * p.H, p.S, p.D);
+  const std::vector<T> vt_all = pack_key_tiles(V, p.B * p.H, p.S, p.Dv);
+  auto k_tile = [&](std::int64_t bh, std::int64_t j0) {
+    return kt_all.data() + (bh * k_tiles + j0 / kKeyTile) * p.D * kKeyTile;
+  };
+  auto v_tile = [&](std::int64_t bh, std::int64_t j0) {
+    return vt_all.data() + (bh * k_tiles + j0 / kKeyTile) * p.Dv * kKeyTile;
+  };
 
   // dk, dv: one item per (batch*head, key tile).
-  const std::int64_t k_tiles = (p.S + kKeyTile - 1) / kKeyTile;
   for_items<T>(
       p.B * p.H * k_tiles, p.T * p.S * (p.D + p.Dv), scratch, [&](std::int64_t item, T* buf) {
         const std::int64_t bh = item / k_tiles, j0 = (item % k_tiles) * kKeyTile;
         const std::int64_t n = std::min(kKeyTile, p.S - j0);
         T *s = buf, *dp = buf + kQueryTile * kKeyTile;
+        const T *kt = k_tile(bh, j0), *vt = v_tile(bh, j0);
         T* dk = dK + (bh * p.S + j0) * p.D;
         T* dv = dV + (bh * p.S + j0) * p.Dv;
         for (std::int64_t i = 0; i < n * p.D; ++i) dk[i] = 0;
         for (std::int64_t i = 0; i < n * p.Dv; ++i) dv[i] = 0;
         for (std::int64_t i0 = p.query_begin(j0); i0 < p.T; i0 += kQueryTile) {
           const std::int64_t m = std::min(kQueryTile, p.T - i0);
-          tile_grads(s, dp, bh, i0, j0, m, n);
+          tile_grads(s, dp, kt, vt, bh, i0, j0, m, n);
           // dv += P^T dO, dk += dS^T q: P^T and dS^T read the tiles column-wise.
           gemm_accumulate(dv, p.Dv, s, 1, kKeyTile, dO + (bh * p.T + i0) * p.Dv, p.Dv, n, p.Dv, m);
           gemm_accumulate(dk, p.D, dp, 1, kKeyTile, Q + (bh * p.T + i0) * p.D, p.D, n, p.D, m);
@@ -336,7 +426,7 @@ void backward_kernel(const Checked& c, const Tensor& dout, const Tensor& out, co
         const std::int64_t key_end = p.key_end(i0 + m);
         for (std::int64_t j0 = 0; j0 < key_end; j0 += kKeyTile) {
           const std::int64_t n = std::min(kKeyTile, key_end - j0);
-          tile_grads(s, dp, bh, i0, j0, m, n);
+          tile_grads(s, dp, k_tile(bh, j0), v_tile(bh, j0), bh, i0, j0, m, n);
           gemm_accumulate(dq, p.D, dp, kKeyTile, 1, K + (bh * p.S + j0) * p.D, p.D, m, p.D, n);
         }
       });
@@ -354,9 +444,8 @@ AttentionResult flash_attention(const Tensor& q, const Tensor& k, const Tensor& 
   const Problem& p = c.p;
   AttentionResult r{Tensor::empty({p.B, p.H, p.T, p.Dv}, q.dtype()),
                     Tensor::empty({p.B, p.H, p.T}, q.dtype())};
-  const Tensor kt = c.k.transpose(2, 3).contiguous();  // (B, H, D, S)
   dispatch_floating(q.dtype(), "flash_attention",
-                    [&]<typename T>() { forward_kernel<T>(c, kt, r.out, r.lse); });
+                    [&]<typename T>() { forward_kernel<T>(c, r.out, r.lse); });
   return r;
 }
 
