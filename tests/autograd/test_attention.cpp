@@ -190,3 +190,17 @@ TEST_CASE("rope 2-D: <R_(r1,c1) q, R_(r2,c2) k> depends on (drow, dcol) only") {
   CHECK(norm(rotate(q, 3, 8)).item() == doctest::Approx(norm(q).item()).epsilon(1e-12));
   CHECK(rotate(q, 0, 0).to_vector<double>() == q.to_vector<double>());
 }
+
+TEST_CASE("scaled_dot_product_attention: only the inputs that require grad get gradients") {
+  const Tensor q = rnd({1, 1, 3, 2}), k(core::normal({1, 1, 4, 2}, 0, 1, DType::f64));
+  const Tensor v = rnd({1, 1, 4, 2});
+  const Tensor y = scaled_dot_product_attention(q, k, v, {.causal = true});
+  sum(y * y).backward();
+  CHECK(q.grad().defined());
+  CHECK(v.grad().defined());
+  CHECK(!k.grad().defined());
+  const Tensor yr = attention_reference(q, k, v, {.causal = true});
+  const auto g = autograd::grad({sum(yr * yr)}, {q, v});
+  expect_same(g[0], q.grad(), 1e-12);
+  expect_same(g[1], v.grad(), 1e-12);
+}

@@ -66,7 +66,10 @@ struct AttentionBackward final : Node {
       const core::AttentionGrads r = core::flash_attention_backward(
           g[0].data(), q.data(), k.data(), v.data(), saved.out.unpack(*this).data(), saved.lse,
           core_options(options));
-      return {Tensor(r.dq), Tensor(r.dk), Tensor(r.dv)};
+      auto keep = [&](std::size_t i, const core::Tensor& t) {
+        return needs_input_grad(i) ? Tensor(t) : Tensor();
+      };
+      return {keep(0, r.dq), keep(1, r.dk), keep(2, r.dv)};
     }
     const double scale = core::attention_scale(core_options(options), q.size(3));
     const Tensor p = attention_probabilities(q, k, options);  // (B, H, T, S)
