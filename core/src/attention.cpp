@@ -8,14 +8,15 @@
 // tile and, with D_i = rowsum(dO_i O_i), dS = P (dO v^T - D_i). It runs two race-free loops:
 // items (batch*head, key tile) own dk and dv (summing over query tiles), items (batch*head,
 // query tile) own dq (summing over key tiles); each recomputes S and dO v^T, which costs two
-// extra tile products but needs no atomics and no (T, S) buffer. Every output element is summed
-// in a fixed order by one item, so results do not depend on the thread count.
+// extra tile products but needs no atomics and no (T, S) buffer. When there are at least two
+// heads per thread, one item per head runs the key-tile loop and also accumulates the head's dq
+// (five products, no recomputation); both schemes sum every output element in the same order
+// and give the same bits, so results do not depend on the thread count.
 //
 // Tile products use gemm_accumulate: C += A B with rows of B and C contiguous (k and v are packed
 // transposed per key tile, Note [Key tile packing], so that the score and dO v^T products read
-// rows too). f32 on
-// AVX-512 keeps 4 x 64 blocks of C in registers across the inner dimension; elsewhere a portable
-// loop updates four rows of C per loaded row of B.
+// rows too). f32 on AVX-512 keeps 4 x 64 blocks of C in registers across the inner dimension;
+// elsewhere a portable loop updates four rows of C per loaded row of B.
 #include "liandan/core/attention.hpp"
 
 #include <omp.h>
@@ -98,14 +99,15 @@ void gemm_loop(T* c, std::int64_t ldc, const T* a, std::int64_t a_rs, std::int64
 // The f32 register-blocked kernel: a 4 x 16V block of C stays in 4V zmm registers over the whole
 // K loop (the portable loop reloads and stores C for every k). V = 4 gives 16 independent
 // accumulators, enough to hide the FMA latency.
-template <int V>
+template <int V, bool kOverwrite>
 void kernel_4xv(float* c, std::int64_t ldc, const float* a, std::int64_t a_rs, std::int64_t a_cs,
                 const float* b, std::int64_t ldb, std::int64_t K) {
   __m512 acc[4][V];
 #pragma GCC unroll 4
   for (int r = 0; r < 4; ++r)
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) acc[r][v] = _mm512_loadu_ps(c + r * ldc + 16 * v);
+    for (int v = 0; v < V; ++v)
+      acc[r][v] = kOverwrite ? _mm512_setzero_ps() : _mm512_loadu_ps(c + r * ldc + 16 * v);
   for (std::int64_t k = 0; k < K; ++k) {
     __m512 bk[V];
 #pragma GCC unroll 4
@@ -125,44 +127,56 @@ void kernel_4xv(float* c, std::int64_t ldc, const float* a, std::int64_t a_rs, s
 }
 #endif
 
-// C += A B as above; f32 blocks of 4 x 32 take the register-blocked kernel where available.
+// C += A B as above, or C = A B when overwrite; f32 blocks of 4 x 64 and 4 x 32 take the
+// register-blocked kernel where available.
 template <typename T>
 void gemm_accumulate(T* c, std::int64_t ldc, const T* a, std::int64_t a_rs, std::int64_t a_cs,
-                     const T* b, std::int64_t ldb, std::int64_t m, std::int64_t n, std::int64_t K) {
+                     const T* b, std::int64_t ldb, std::int64_t m, std::int64_t n, std::int64_t K,
+                     bool overwrite = false) {
+  auto zero = [&](std::int64_t i0, std::int64_t i1, std::int64_t j0) {
+    for (std::int64_t i = i0; i < i1; ++i)
+      for (std::int64_t j = j0; j < n; ++j) c[i * ldc + j] = 0;
+  };
 #if defined(__AVX512F__)
   if constexpr (std::is_same_v<T, float>) {
     const std::int64_t m4 = m / 4 * 4, n32 = n / 32 * 32;
     for (std::int64_t i = 0; i < m4; i += 4) {
+      float* ci = c + i * ldc;
+      const float* ai = a + i * a_rs;
       std::int64_t j = 0;
       for (; j + 64 <= n; j += 64)
-        kernel_4xv<4>(c + i * ldc + j, ldc, a + i * a_rs, a_rs, a_cs, b + j, ldb, K);
+        overwrite ? kernel_4xv<4, true>(ci + j, ldc, ai, a_rs, a_cs, b + j, ldb, K)
+                  : kernel_4xv<4, false>(ci + j, ldc, ai, a_rs, a_cs, b + j, ldb, K);
       for (; j < n32; j += 32)
-        kernel_4xv<2>(c + i * ldc + j, ldc, a + i * a_rs, a_rs, a_cs, b + j, ldb, K);
+        overwrite ? kernel_4xv<2, true>(ci + j, ldc, ai, a_rs, a_cs, b + j, ldb, K)
+                  : kernel_4xv<2, false>(ci + j, ldc, ai, a_rs, a_cs, b + j, ldb, K);
     }
+    if (overwrite) zero(0, m4, n32), zero(m4, m, 0);
     if (n32 < n) gemm_loop(c + n32, ldc, a, a_rs, a_cs, b + n32, ldb, m4, n - n32, K);
     if (m4 < m) gemm_loop(c + m4 * ldc, ldc, a + m4 * a_rs, a_rs, a_cs, b, ldb, m - m4, n, K);
     return;
   }
 #endif
+  if (overwrite) zero(0, m, 0);
   gemm_loop(c, ldc, a, a_rs, a_cs, b, ldb, m, n, K);
 }
 
 // s (m x n, row stride kKeyTile) = scaled, masked scores of queries i0.. and keys j0.. of head
-// (b, h); -inf where a key is masked. q: the first query row (row stride D); kt: the key tile
-// packed by pack_key_tiles.
+// (b, h); -inf where a key is masked. q: the first query row (row stride D), already multiplied
+// by the scale when q_scaled; kt: the key tile packed by pack_key_tiles.
 template <typename T>
 void score_tile(T* s, const T* q, const T* kt, std::int64_t m, std::int64_t n, std::int64_t i0,
                 std::int64_t j0, std::int64_t b, std::int64_t h, const Problem& p,
-                const MaskView<T>& mask) {
+                const MaskView<T>& mask, bool q_scaled) {
   constexpr T kNegInf = -std::numeric_limits<T>::infinity();
-  for (std::int64_t i = 0; i < m; ++i)
-    for (std::int64_t j = 0; j < n; ++j) s[i * kKeyTile + j] = 0;
-  gemm_accumulate(s, kKeyTile, q, p.D, 1, kt, kKeyTile, m, n, p.D);
+  gemm_accumulate(s, kKeyTile, q, p.D, 1, kt, kKeyTile, m, n, p.D, /*overwrite=*/true);
   const T scale = static_cast<T>(p.scale);
   for (std::int64_t i = 0; i < m; ++i) {
     T* row = s + i * kKeyTile;
+    if (!q_scaled) {
 #pragma omp simd
-    for (std::int64_t j = 0; j < n; ++j) row[j] *= scale;
+      for (std::int64_t j = 0; j < n; ++j) row[j] *= scale;
+    }
     const std::int64_t mask_row = b * mask.sb + h * mask.sh + (i0 + i) * mask.st + j0 * mask.ss;
     if (mask.add) {
       const T* add = mask.add + mask_row;
@@ -292,22 +306,24 @@ void forward_kernel(const Checked& c, Tensor& out, Tensor& lse) {
   const std::int64_t q_tiles = (p.T + kQueryTile - 1) / kQueryTile;
   const std::int64_t k_tiles = (p.S + kKeyTile - 1) / kKeyTile;
   const std::vector<T> kt = pack_key_tiles(K, p.B * p.H, p.S, p.D);
-  const std::size_t scratch = kQueryTile * kKeyTile + kQueryTile * (p.Dv + 2);
+  const std::size_t scratch = kQueryTile * kKeyTile + kQueryTile * (p.D + p.Dv + 2);
   constexpr T kNegInf = -std::numeric_limits<T>::infinity();
   for_items<T>(
       p.B * p.H * q_tiles, p.T * p.S * (p.D + p.Dv), scratch, [&](std::int64_t item, T* buf) {
         const std::int64_t bh = item / q_tiles, i0 = (item % q_tiles) * kQueryTile;
         const std::int64_t m = std::min(kQueryTile, p.T - i0), b = bh / p.H, h = bh % p.H;
-        T *s = buf, *acc = s + kQueryTile * kKeyTile, *row_max = acc + kQueryTile * p.Dv,
-          *row_sum = row_max + kQueryTile;
+        T *s = buf, *q = s + kQueryTile * kKeyTile, *acc = q + kQueryTile * p.D,
+          *row_max = acc + kQueryTile * p.Dv, *row_sum = row_max + kQueryTile;
         for (std::int64_t i = 0; i < m * p.Dv; ++i) acc[i] = 0;
         for (std::int64_t i = 0; i < m; ++i) row_max[i] = kNegInf, row_sum[i] = 0;
-        const T* q = Q + (bh * p.T + i0) * p.D;
+        const T scale = static_cast<T>(p.scale), *q_rows = Q + (bh * p.T + i0) * p.D;
+#pragma omp simd
+        for (std::int64_t i = 0; i < m * p.D; ++i) q[i] = q_rows[i] * scale;
         const std::int64_t key_end = p.key_end(i0 + m);
         for (std::int64_t j0 = 0; j0 < key_end; j0 += kKeyTile) {
           const std::int64_t n = std::min(kKeyTile, key_end - j0);
           const T* k_tile = kt.data() + (bh * k_tiles + j0 / kKeyTile) * p.D * kKeyTile;
-          score_tile(s, q, k_tile, m, n, i0, j0, b, h, p, mask);
+          score_tile(s, q, k_tile, m, n, i0, j0, b, h, p, mask, /*q_scaled=*/true);
           for (std::int64_t i = 0; i < m; ++i) {
             T* row = s + i * kKeyTile;
             T mx = row_max[i];
@@ -370,11 +386,11 @@ void backward_kernel(const Checked& c, const Tensor& dout, const Tensor& out, co
   // P in s and dS = P (dO v^T - D) scale in dp, for the key tile packed in kt and vt.
   auto tile_grads = [&](T* s, T* dp, const T* kt, const T* vt, std::int64_t bh, std::int64_t i0,
                         std::int64_t j0, std::int64_t m, std::int64_t n) {
-    score_tile(s, Q + (bh * p.T + i0) * p.D, kt, m, n, i0, j0, bh / p.H, bh % p.H, p, mask);
+    score_tile(s, Q + (bh * p.T + i0) * p.D, kt, m, n, i0, j0, bh / p.H, bh % p.H, p, mask,
+               /*q_scaled=*/false);
     probabilities(s, L + bh * p.T + i0, m, n);
-    for (std::int64_t i = 0; i < m; ++i)
-      for (std::int64_t j = 0; j < n; ++j) dp[i * kKeyTile + j] = 0;
-    gemm_accumulate(dp, kKeyTile, dO + (bh * p.T + i0) * p.Dv, p.Dv, 1, vt, kKeyTile, m, n, p.Dv);
+    gemm_accumulate(dp, kKeyTile, dO + (bh * p.T + i0) * p.Dv, p.Dv, 1, vt, kKeyTile, m, n, p.Dv,
+                    /*overwrite=*/true);
     for (std::int64_t i = 0; i < m; ++i) {
       const T di = row_dot[bh * p.T + i0 + i];
       const T* pr = s + i * kKeyTile;
@@ -394,25 +410,47 @@ void backward_kernel(const Checked& c, const Tensor& dout, const Tensor& out, co
     return vt_all.data() + (bh * k_tiles + j0 / kKeyTile) * p.Dv * kKeyTile;
   };
 
+  // dk and dv of key tile j0, summed over the query tiles that see it; with dq_head (the head's
+  // dq, or null) also accumulates dq of those query tiles.
+  auto key_tile_grads = [&](T* buf, std::int64_t bh, std::int64_t j0, T* dq_head) {
+    const std::int64_t n = std::min(kKeyTile, p.S - j0);
+    T *s = buf, *dp = buf + kQueryTile * kKeyTile;
+    const T *kt = k_tile(bh, j0), *vt = v_tile(bh, j0);
+    T* dk = dK + (bh * p.S + j0) * p.D;
+    T* dv = dV + (bh * p.S + j0) * p.Dv;
+    for (std::int64_t i = 0; i < n * p.D; ++i) dk[i] = 0;
+    for (std::int64_t i = 0; i < n * p.Dv; ++i) dv[i] = 0;
+    // Query tiles start at multiples of kQueryTile, as in the dq loop below, so both schemes
+    // give the same bits.
+    for (std::int64_t i0 = p.query_begin(j0) / kQueryTile * kQueryTile; i0 < p.T;
+         i0 += kQueryTile) {
+      const std::int64_t m = std::min(kQueryTile, p.T - i0);
+      tile_grads(s, dp, kt, vt, bh, i0, j0, m, n);
+      // dv += P^T dO, dk += dS^T q: P^T and dS^T read the tiles column-wise.
+      gemm_accumulate(dv, p.Dv, s, 1, kKeyTile, dO + (bh * p.T + i0) * p.Dv, p.Dv, n, p.Dv, m);
+      gemm_accumulate(dk, p.D, dp, 1, kKeyTile, Q + (bh * p.T + i0) * p.D, p.D, n, p.D, m);
+      if (dq_head)
+        gemm_accumulate(dq_head + i0 * p.D, p.D, dp, kKeyTile, 1, K + (bh * p.S + j0) * p.D, p.D, m,
+                        p.D, n);
+    }
+  };
+
+  // Enough heads for the threads: one item per head owns its dq, dk and dv (five tile
+  // products). Otherwise two loops (seven): see Note [Flash attention tiles].
+  if (p.B * p.H >= 2 * omp_get_max_threads()) {
+    for_items<T>(p.B * p.H, p.T * p.S * (p.D + p.Dv), scratch, [&](std::int64_t bh, T* buf) {
+      T* dq = dQ + bh * p.T * p.D;
+      for (std::int64_t i = 0; i < p.T * p.D; ++i) dq[i] = 0;
+      for (std::int64_t j0 = 0; j0 < p.S; j0 += kKeyTile) key_tile_grads(buf, bh, j0, dq);
+    });
+    return;
+  }
+
   // dk, dv: one item per (batch*head, key tile).
-  for_items<T>(
-      p.B * p.H * k_tiles, p.T * p.S * (p.D + p.Dv), scratch, [&](std::int64_t item, T* buf) {
-        const std::int64_t bh = item / k_tiles, j0 = (item % k_tiles) * kKeyTile;
-        const std::int64_t n = std::min(kKeyTile, p.S - j0);
-        T *s = buf, *dp = buf + kQueryTile * kKeyTile;
-        const T *kt = k_tile(bh, j0), *vt = v_tile(bh, j0);
-        T* dk = dK + (bh * p.S + j0) * p.D;
-        T* dv = dV + (bh * p.S + j0) * p.Dv;
-        for (std::int64_t i = 0; i < n * p.D; ++i) dk[i] = 0;
-        for (std::int64_t i = 0; i < n * p.Dv; ++i) dv[i] = 0;
-        for (std::int64_t i0 = p.query_begin(j0); i0 < p.T; i0 += kQueryTile) {
-          const std::int64_t m = std::min(kQueryTile, p.T - i0);
-          tile_grads(s, dp, kt, vt, bh, i0, j0, m, n);
-          // dv += P^T dO, dk += dS^T q: P^T and dS^T read the tiles column-wise.
-          gemm_accumulate(dv, p.Dv, s, 1, kKeyTile, dO + (bh * p.T + i0) * p.Dv, p.Dv, n, p.Dv, m);
-          gemm_accumulate(dk, p.D, dp, 1, kKeyTile, Q + (bh * p.T + i0) * p.D, p.D, n, p.D, m);
-        }
-      });
+  for_items<T>(p.B * p.H * k_tiles, p.T * p.S * (p.D + p.Dv), scratch,
+               [&](std::int64_t item, T* buf) {
+                 key_tile_grads(buf, item / k_tiles, (item % k_tiles) * kKeyTile, nullptr);
+               });
 
   // dq: one item per (batch*head, query tile).
   const std::int64_t q_tiles = (p.T + kQueryTile - 1) / kQueryTile;
