@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "liandan/autograd/autograd.hpp"
+#include "liandan/nn/gau.hpp"
 #include "liandan/nn/linear_attention.hpp"
 #include "support/fixtures.hpp"
 #include "support/gradients.hpp"
@@ -197,4 +198,22 @@ TEST_CASE("linear_attention: error messages") {
   CHECK_THROWS_WITH_AS(nn::LinearAttention(10, 3),
                        "LinearAttention: d_model 10 must be a positive multiple of n_heads 3",
                        Error);
+}
+
+TEST_CASE("linear attention, GAU, FLASH: the README example runs") {
+  // Functional: q, k (B, H, T, D), v (B, H, T, M) -> (B, H, T, M); phi = elu + 1, eps = 1e-6.
+  Tensor q = randn({2, 4, 128, 64}), k = randn({2, 4, 128, 64}), v = randn({2, 4, 128, 64});
+  Tensor out = nn::functional::linear_attention(q, k, v, {.causal = true});
+  // The module (B, T, C) -> (B, T, C), and generation one token at a time in O(1) per token.
+  nn::LinearAttention attn(256, 4, {.causal = true});
+  Tensor x = randn({2, 128, 256});
+  Tensor y = attn(x);
+  nn::LinearAttentionState state = attn.initial_state();
+  Tensor y_0 = attn.step(state, select(x, 1, 0));  // (B, C): equals select(y, 1, 0)
+  nn::GAU gau(256, {.causal = true});  // e = 2d, s = 128; returns O (add the residual yourself)
+  nn::FLASH flash(256, {.chunk = 256, .causal = true});
+  CHECK(out.shape() == Shape{2, 4, 128, 64});
+  test::expect_close(y_0.data(), select(y, 1, 0).data(), 1e-5, 1e-5);
+  CHECK(gau(x).shape() == x.shape());
+  CHECK(flash(x).shape() == x.shape());
 }
