@@ -1,6 +1,7 @@
 // Everything of the tensor core.
 #pragma once
 
+#include "liandan/core/attention.hpp"
 #include "liandan/core/conv.hpp"
 #include "liandan/core/dtype.hpp"
 #include "liandan/core/elementwise.hpp"
@@ -11,6 +12,7 @@
 #include "liandan/core/normalization.hpp"
 #include "liandan/core/random.hpp"
 #include "liandan/core/reduce.hpp"
+#include "liandan/core/rope.hpp"
 #include "liandan/core/shape.hpp"
 #include "liandan/core/storage.hpp"
 #include "liandan/core/tensor.hpp"

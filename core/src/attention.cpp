@@ -1,0 +1,553 @@
+// Flash attention (Dao et al. 2022, FlashAttention-2 2023) on the CPU: forward and backward by
+// query and key tiles with an online softmax, and the attention masks.
+//
+// Note [Flash attention tiles]: the forward runs one work item per (batch*head, query tile of
+// kQueryTile rows). Each streams the key tiles (kKeyTile keys) through scores S = q k^T scale
+// + mask, keeps the running row max m and sum l, rescales its output accumulator when m grows,
+// and stores out = acc / l and lse = m + log l. The backward recomputes P = exp(S - lse) per
+// tile and, with D_i = rowsum(dO_i O_i), dS = P (dO v^T - D_i). It runs two race-free loops:
+// items (batch*head, key tile) own dk and dv (summing over query tiles), items (batch*head,
+// query tile) own dq (summing over key tiles); each recomputes S and dO v^T, which costs two
+// extra tile products but needs no atomics and no (T, S) buffer. When there are at least two
+// heads per thread, one item per head runs the key-tile loop and also accumulates the head's dq
+// (five products, no recomputation); both schemes sum every output element in the same order
+// and give the same bits, so results do not depend on the thread count.
+//
+// Tile products use gemm_accumulate: C += A B with rows of B and C contiguous (k and v are packed
+// transposed per key tile, Note [Key tile packing], so that the score and dO v^T products read
+// rows too). f32 on AVX-512 keeps 4 x 64 blocks of C in registers across the inner dimension;
+// elsewhere a portable loop updates four rows of C per loaded row of B.
+#include "liandan/core/attention.hpp"
+
+#include <omp.h>
+
+#include <cmath>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+#include "liandan/core/elementwise.hpp"
+#include "vmath.hpp"
+
+namespace liandan::core {
+namespace {
+
+constexpr std::int64_t kQueryTile = 64;
+constexpr std::int64_t kKeyTile = 64;
+
+// Sizes of one attention problem. Query i sees keys j <= i + offset when causal.
+struct Problem {
+  std::int64_t B, H, T, S, D, Dv, offset;
+  bool causal;
+  double scale;
+  // Keys [0, key_end) that some query of [i0, i1) may see.
+  std::int64_t key_end(std::int64_t i1) const {
+    return causal ? std::clamp<std::int64_t>(i1 + offset, 0, S) : S;
+  }
+  // The first query that may see key j0.
+  std::int64_t query_begin(std::int64_t j0) const {
+    return causal ? std::clamp<std::int64_t>(j0 - offset, 0, T) : 0;
+  }
+};
+
+// The mask expanded to (B, H, T, S): strides are 0 along broadcast dims.
+template <typename T>
+struct MaskView {
+  const T* add = nullptr;
+  const bool* keep = nullptr;
+  std::int64_t sb = 0, sh = 0, st = 0, ss = 0;
+};
+
+// C (m x n, row stride ldc) += A (m x K, element (i, k) at a[i a_rs + k a_cs]) B (K x n, row
+// stride ldb): the portable loop, four rows of C per pass.
+template <typename T>
+void gemm_loop(T* c, std::int64_t ldc, const T* a, std::int64_t a_rs, std::int64_t a_cs, const T* b,
+               std::int64_t ldb, std::int64_t m, std::int64_t n, std::int64_t K) {
+  std::int64_t i = 0;
+  for (; i + 4 <= m; i += 4) {
+    T *c0 = c + i * ldc, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
+    const T* ai = a + i * a_rs;
+    for (std::int64_t k = 0; k < K; ++k) {
+      const T a0 = ai[k * a_cs], a1 = ai[a_rs + k * a_cs], a2 = ai[2 * a_rs + k * a_cs],
+              a3 = ai[3 * a_rs + k * a_cs];
+      const T* bk = b + k * ldb;
+#pragma omp simd
+      for (std::int64_t j = 0; j < n; ++j) {
+        c0[j] += a0 * bk[j];
+        c1[j] += a1 * bk[j];
+        c2[j] += a2 * bk[j];
+        c3[j] += a3 * bk[j];
+      }
+    }
+  }
+  for (; i < m; ++i) {
+    T* ci = c + i * ldc;
+    for (std::int64_t k = 0; k < K; ++k) {
+      const T ak = a[i * a_rs + k * a_cs];
+      const T* bk = b + k * ldb;
+#pragma omp simd
+      for (std::int64_t j = 0; j < n; ++j) ci[j] += ak * bk[j];
+    }
+  }
+}
+
+#if defined(__AVX512F__)
+// The f32 register-blocked kernel: a 4 x 16V block of C stays in 4V zmm registers over the whole
+// K loop (the portable loop reloads and stores C for every k). V = 4 gives 16 independent
+// accumulators, enough to hide the FMA latency.
+template <int V, bool kOverwrite>
+void kernel_4xv(float* c, std::int64_t ldc, const float* a, std::int64_t a_rs, std::int64_t a_cs,
+                const float* b, std::int64_t ldb, std::int64_t K) {
+  __m512 acc[4][V];
+#pragma GCC unroll 4
+  for (int r = 0; r < 4; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v)
+      acc[r][v] = kOverwrite ? _mm512_setzero_ps() : _mm512_loadu_ps(c + r * ldc + 16 * v);
+  for (std::int64_t k = 0; k < K; ++k) {
+    __m512 bk[V];
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) bk[v] = _mm512_loadu_ps(b + k * ldb + 16 * v);
+    const float* ak = a + k * a_cs;
+#pragma GCC unroll 4
+    for (int r = 0; r < 4; ++r) {
+      const __m512 x = _mm512_set1_ps(ak[r * a_rs]);
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(x, bk[v], acc[r][v]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int r = 0; r < 4; ++r)
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) _mm512_storeu_ps(c + r * ldc + 16 * v, acc[r][v]);
+}
+#endif
+
+// C += A B as above, or C = A B when overwrite; f32 blocks of 4 x 64 and 4 x 32 take the
+// register-blocked kernel where available.
+template <typename T>
+void gemm_accumulate(T* c, std::int64_t ldc, const T* a, std::int64_t a_rs, std::int64_t a_cs,
+                     const T* b, std::int64_t ldb, std::int64_t m, std::int64_t n, std::int64_t K,
+                     bool overwrite = false) {
+  auto zero = [&](std::int64_t i0, std::int64_t i1, std::int64_t j0) {
+    for (std::int64_t i = i0; i < i1; ++i)
+      for (std::int64_t j = j0; j < n; ++j) c[i * ldc + j] = 0;
+  };
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>) {
+    const std::int64_t m4 = m / 4 * 4, n32 = n / 32 * 32;
+    for (std::int64_t i = 0; i < m4; i += 4) {
+      float* ci = c + i * ldc;
+      const float* ai = a + i * a_rs;
+      std::int64_t j = 0;
+      for (; j + 64 <= n; j += 64)
+        overwrite ? kernel_4xv<4, true>(ci + j, ldc, ai, a_rs, a_cs, b + j, ldb, K)
+                  : kernel_4xv<4, false>(ci + j, ldc, ai, a_rs, a_cs, b + j, ldb, K);
+      for (; j < n32; j += 32)
+        overwrite ? kernel_4xv<2, true>(ci + j, ldc, ai, a_rs, a_cs, b + j, ldb, K)
+                  : kernel_4xv<2, false>(ci + j, ldc, ai, a_rs, a_cs, b + j, ldb, K);
+    }
+    if (overwrite) zero(0, m4, n32), zero(m4, m, 0);
+    if (n32 < n) gemm_loop(c + n32, ldc, a, a_rs, a_cs, b + n32, ldb, m4, n - n32, K);
+    if (m4 < m) gemm_loop(c + m4 * ldc, ldc, a + m4 * a_rs, a_rs, a_cs, b, ldb, m - m4, n, K);
+    return;
+  }
+#endif
+  if (overwrite) zero(0, m, 0);
+  gemm_loop(c, ldc, a, a_rs, a_cs, b, ldb, m, n, K);
+}
+
+// s (m x n, row stride kKeyTile) = scaled, masked scores of queries i0.. and keys j0.. of head
+// (b, h); -inf where a key is masked. q: the first query row (row stride D), already multiplied
+// by the scale when q_scaled; kt: the key tile packed by pack_key_tiles.
+template <typename T>
+void score_tile(T* s, const T* q, const T* kt, std::int64_t m, std::int64_t n, std::int64_t i0,
+                std::int64_t j0, std::int64_t b, std::int64_t h, const Problem& p,
+                const MaskView<T>& mask, bool q_scaled) {
+  constexpr T kNegInf = -std::numeric_limits<T>::infinity();
+  gemm_accumulate(s, kKeyTile, q, p.D, 1, kt, kKeyTile, m, n, p.D, /*overwrite=*/true);
+  const T scale = static_cast<T>(p.scale);
+  for (std::int64_t i = 0; i < m; ++i) {
+    T* row = s + i * kKeyTile;
+    if (!q_scaled) {
+#pragma omp simd
+      for (std::int64_t j = 0; j < n; ++j) row[j] *= scale;
+    }
+    const std::int64_t mask_row = b * mask.sb + h * mask.sh + (i0 + i) * mask.st + j0 * mask.ss;
+    if (mask.add) {
+      const T* add = mask.add + mask_row;
+      for (std::int64_t j = 0; j < n; ++j) row[j] += add[j * mask.ss];
+    }
+    if (mask.keep) {
+      const bool* keep = mask.keep + mask_row;
+      for (std::int64_t j = 0; j < n; ++j) row[j] = keep[j * mask.ss] ? row[j] : kNegInf;
+    }
+    if (p.causal) {
+      const std::int64_t visible = std::max<std::int64_t>(i0 + i + p.offset - j0 + 1, 0);
+      for (std::int64_t j = visible; j < n; ++j) row[j] = kNegInf;
+    }
+  }
+}
+
+// Note [Key tile packing]: the score and dO v^T products read k and v transposed, tile by
+// tile: (B*H, key tiles, d, kKeyTile), zero-padded. One pass per call packs every head, so each
+// tile product reads rows of kKeyTile contiguous elements. (Reading a transposed copy of the
+// whole head strides by S elements per row, a power of two that maps every row onto the same
+// L1 sets; packing per tile inside the items repeats the work for every query tile.)
+template <typename T>
+std::vector<T> pack_key_tiles(const T* src, std::int64_t heads, std::int64_t s, std::int64_t d) {
+  const std::int64_t tiles = (s + kKeyTile - 1) / kKeyTile;
+  std::vector<T> packed(heads * tiles * d * kKeyTile, T(0));
+#pragma omp parallel for if (heads * s * d >= 32768)
+  for (std::int64_t ht = 0; ht < heads * tiles; ++ht) {
+    const std::int64_t h = ht / tiles, j0 = (ht % tiles) * kKeyTile;
+    const std::int64_t n = std::min(kKeyTile, s - j0);
+    T* dst = packed.data() + ht * d * kKeyTile;
+    const T* rows = src + (h * s + j0) * d;
+    for (std::int64_t j = 0; j < n; ++j)
+      for (std::int64_t c = 0; c < d; ++c) dst[c * kKeyTile + j] = rows[j * d + c];
+  }
+  return packed;
+}
+
+// P = exp(S - lse) in place for rows i0..; rows without any visible key (lse = -inf) give 0.
+template <typename T>
+void probabilities(T* s, const T* lse, std::int64_t m, std::int64_t n) {
+  for (std::int64_t i = 0; i < m; ++i) {
+    T* row = s + i * kKeyTile;
+    const T l = lse[i];
+    if (std::isinf(l)) {
+      for (std::int64_t j = 0; j < n; ++j) row[j] = 0;
+      continue;
+    }
+#pragma omp simd
+    for (std::int64_t j = 0; j < n; ++j) row[j] = detail::vexp(row[j] - l);
+  }
+}
+
+struct Checked {
+  Problem p;
+  Tensor q, k, v, mask;  // contiguous q, k, v; mask expanded to (B, H, T, S)
+};
+
+Checked check_inputs(const char* op, const Tensor& q, const Tensor& k, const Tensor& v,
+                     const AttentionOptions& o) {
+  check(q.defined() && k.defined() && v.defined(), "{}: undefined q, k or v", op);
+  check(q.dim() == 4 && k.dim() == 4 && v.dim() == 4,
+        "{}: q {}, k {}, v {}: expected 4-D (B, H, T, D), (B, H, S, D), (B, H, S, Dv)", op,
+        q.shape(), k.shape(), v.shape());
+  check(q.dtype() == k.dtype() && q.dtype() == v.dtype() && is_floating(q.dtype()),
+        "{}: q, k, v must share one floating dtype, got {}, {}, {}", op, q.dtype(), k.dtype(),
+        v.dtype());
+  check(q.size(0) == k.size(0) && q.size(1) == k.size(1) && k.size(0) == v.size(0) &&
+            k.size(1) == v.size(1) && k.size(2) == v.size(2) && q.size(3) == k.size(3),
+        "{}: q {}, k {}, v {} do not fit (B, H, T, D), (B, H, S, D), (B, H, S, Dv)", op, q.shape(),
+        k.shape(), v.shape());
+  Checked c;
+  c.p = Problem{q.size(0),
+                q.size(1),
+                q.size(2),
+                k.size(2),
+                q.size(3),
+                v.size(3),
+                k.size(2) - q.size(2),
+                o.causal,
+                attention_scale(o, q.size(3))};
+  c.q = q.contiguous(), c.k = k.contiguous(), c.v = v.contiguous();
+  if (o.mask.defined()) {
+    const Shape full{c.p.B, c.p.H, c.p.T, c.p.S};
+    check(o.mask.dtype() == DType::b8 || o.mask.dtype() == q.dtype(),
+          "{}: mask must be bool or {} like q, got {}", op, q.dtype(), o.mask.dtype());
+    bool fits = o.mask.dim() <= 4;
+    for (int i = 1; fits && i <= o.mask.dim(); ++i)
+      fits = o.mask.size(-i) == 1 || o.mask.size(-i) == full[4 - i];
+    check(fits, "{}: mask {} does not broadcast to (B, H, T, S) = {}", op, o.mask.shape(), full);
+    c.mask = o.mask.expand(full);
+  }
+  return c;
+}
+
+template <typename T>
+MaskView<T> mask_view(const Tensor& mask) {
+  MaskView<T> m;
+  if (!mask.defined()) return m;
+  if (mask.dtype() == DType::b8) {
+    m.keep = mask.data<bool>();
+  } else {
+    m.add = mask.data<T>();
+  }
+  m.sb = mask.stride(0), m.sh = mask.stride(1), m.st = mask.stride(2), m.ss = mask.stride(3);
+  return m;
+}
+
+// Runs body(item, scratch) for items [0, n) round-robin over the threads (causal items differ in
+// cost); scratch is one thread's buffer of scratch_size elements.
+template <typename T, typename Body>
+void for_items(std::int64_t n, std::int64_t work, std::size_t scratch_size, Body&& body) {
+  const bool parallel = n > 1 && work >= 32768 && omp_get_max_threads() > 1 && !omp_in_parallel();
+#pragma omp parallel if (parallel)
+  {
+    std::vector<T> scratch(scratch_size);
+#pragma omp for schedule(static, 1)
+    for (std::int64_t item = 0; item < n; ++item) body(item, scratch.data());
+  }
+}
+
+template <typename T>
+void forward_kernel(const Checked& c, Tensor& out, Tensor& lse) {
+  const Problem& p = c.p;
+  const MaskView<T> mask = mask_view<T>(c.mask);
+  const T *Q = c.q.data<T>(), *K = c.k.data<T>(), *V = c.v.data<T>();
+  T *O = out.data<T>(), *L = lse.data<T>();
+  const std::int64_t q_tiles = (p.T + kQueryTile - 1) / kQueryTile;
+  const std::int64_t k_tiles = (p.S + kKeyTile - 1) / kKeyTile;
+  const std::vector<T> kt = pack_key_tiles(K, p.B * p.H, p.S, p.D);
+  const std::size_t scratch = kQueryTile * kKeyTile + kQueryTile * (p.D + p.Dv + 2);
+  constexpr T kNegInf = -std::numeric_limits<T>::infinity();
+  for_items<T>(
+      p.B * p.H * q_tiles, p.T * p.S * (p.D + p.Dv), scratch, [&](std::int64_t item, T* buf) {
+        const std::int64_t bh = item / q_tiles, i0 = (item % q_tiles) * kQueryTile;
+        const std::int64_t m = std::min(kQueryTile, p.T - i0), b = bh / p.H, h = bh % p.H;
+        T *s = buf, *q = s + kQueryTile * kKeyTile, *acc = q + kQueryTile * p.D,
+          *row_max = acc + kQueryTile * p.Dv, *row_sum = row_max + kQueryTile;
+        for (std::int64_t i = 0; i < m * p.Dv; ++i) acc[i] = 0;
+        for (std::int64_t i = 0; i < m; ++i) row_max[i] = kNegInf, row_sum[i] = 0;
+        const T scale = static_cast<T>(p.scale), *q_rows = Q + (bh * p.T + i0) * p.D;
+#pragma omp simd
+        for (std::int64_t i = 0; i < m * p.D; ++i) q[i] = q_rows[i] * scale;
+        const std::int64_t key_end = p.key_end(i0 + m);
+        for (std::int64_t j0 = 0; j0 < key_end; j0 += kKeyTile) {
+          const std::int64_t n = std::min(kKeyTile, key_end - j0);
+          const T* k_tile = kt.data() + (bh * k_tiles + j0 / kKeyTile) * p.D * kKeyTile;
+          score_tile(s, q, k_tile, m, n, i0, j0, b, h, p, mask, /*q_scaled=*/true);
+          for (std::int64_t i = 0; i < m; ++i) {
+            T* row = s + i * kKeyTile;
+            T mx = row_max[i];
+#pragma omp simd reduction(max : mx)
+            for (std::int64_t j = 0; j < n; ++j) mx = std::max(mx, row[j]);
+            if (mx == kNegInf) {  // nothing visible yet: P = 0
+              for (std::int64_t j = 0; j < n; ++j) row[j] = 0;
+              continue;
+            }
+            T sum = 0;
+#pragma omp simd reduction(+ : sum)
+            for (std::int64_t j = 0; j < n; ++j) {
+              row[j] = detail::vexp(row[j] - mx);
+              sum += row[j];
+            }
+            if (mx != row_max[i]) {
+              const T alpha = detail::vexp(row_max[i] - mx);  // 0 when the old max was -inf
+              T* a = acc + i * p.Dv;
+#pragma omp simd
+              for (std::int64_t d = 0; d < p.Dv; ++d) a[d] *= alpha;
+              row_sum[i] *= alpha;
+              row_max[i] = mx;
+            }
+            row_sum[i] += sum;
+          }
+          gemm_accumulate(acc, p.Dv, s, kKeyTile, 1, V + (bh * p.S + j0) * p.Dv, p.Dv, m, p.Dv, n);
+        }
+        for (std::int64_t i = 0; i < m; ++i) {
+          const bool empty = row_sum[i] == 0;
+          const T inv = empty ? T(0) : T(1) / row_sum[i];
+          T* o = O + (bh * p.T + i0 + i) * p.Dv;
+          const T* a = acc + i * p.Dv;
+#pragma omp simd
+          for (std::int64_t d = 0; d < p.Dv; ++d) o[d] = a[d] * inv;
+          L[bh * p.T + i0 + i] = empty ? kNegInf : row_max[i] + std::log(row_sum[i]);
+        }
+      });
+}
+
+template <typename T>
+void backward_kernel(const Checked& c, const Tensor& dout, const Tensor& out, const Tensor& lse,
+                     AttentionGrads& g) {
+  const Problem& p = c.p;
+  const MaskView<T> mask = mask_view<T>(c.mask);
+  const T *Q = c.q.data<T>(), *K = c.k.data<T>(), *V = c.v.data<T>();
+  const T *dO = dout.data<T>(), *O = out.data<T>(), *L = lse.data<T>();
+  T *dQ = g.dq.data<T>(), *dK = g.dk.data<T>(), *dV = g.dv.data<T>();
+  const T scale = static_cast<T>(p.scale);
+
+  // D_i = rowsum(dO_i O_i) (B, H, T)
+  std::vector<T> row_dot(p.B * p.H * p.T);
+#pragma omp parallel for if (p.B * p.H * p.T * p.Dv >= 32768)
+  for (std::int64_t r = 0; r < p.B * p.H * p.T; ++r) {
+    T acc = 0;
+#pragma omp simd reduction(+ : acc)
+    for (std::int64_t d = 0; d < p.Dv; ++d) acc += dO[r * p.Dv + d] * O[r * p.Dv + d];
+    row_dot[r] = acc;
+  }
+
+  // P in s and dS = P (dO v^T - D) scale in dp, for the key tile packed in kt and vt.
+  auto tile_grads = [&](T* s, T* dp, const T* kt, const T* vt, std::int64_t bh, std::int64_t i0,
+                        std::int64_t j0, std::int64_t m, std::int64_t n) {
+    score_tile(s, Q + (bh * p.T + i0) * p.D, kt, m, n, i0, j0, bh / p.H, bh % p.H, p, mask,
+               /*q_scaled=*/false);
+    probabilities(s, L + bh * p.T + i0, m, n);
+    gemm_accumulate(dp, kKeyTile, dO + (bh * p.T + i0) * p.Dv, p.Dv, 1, vt, kKeyTile, m, n, p.Dv,
+                    /*overwrite=*/true);
+    for (std::int64_t i = 0; i < m; ++i) {
+      const T di = row_dot[bh * p.T + i0 + i];
+      const T* pr = s + i * kKeyTile;
+      T* dr = dp + i * kKeyTile;
+#pragma omp simd
+      for (std::int64_t j = 0; j < n; ++j) dr[j] = pr[j] * (dr[j] - di) * scale;
+    }
+  };
+  const std::size_t scratch = 2 * kQueryTile * kKeyTile;  // s and dp
+  const std::int64_t k_tiles = (p.S + kKeyTile - 1) / kKeyTile;
+  const std::vector<T> kt_all = pack_key_tiles(K, p.B * p.H, p.S, p.D);
+  const std::vector<T> vt_all = pack_key_tiles(V, p.B * p.H, p.S, p.Dv);
+  auto k_tile = [&](std::int64_t bh, std::int64_t j0) {
+    return kt_all.data() + (bh * k_tiles + j0 / kKeyTile) * p.D * kKeyTile;
+  };
+  auto v_tile = [&](std::int64_t bh, std::int64_t j0) {
+    return vt_all.data() + (bh * k_tiles + j0 / kKeyTile) * p.Dv * kKeyTile;
+  };
+
+  // dk and dv of key tile j0, summed over the query tiles that see it; with dq_head (the head's
+  // dq, or null) also accumulates dq of those query tiles.
+  auto key_tile_grads = [&](T* buf, std::int64_t bh, std::int64_t j0, T* dq_head) {
+    const std::int64_t n = std::min(kKeyTile, p.S - j0);
+    T *s = buf, *dp = buf + kQueryTile * kKeyTile;
+    const T *kt = k_tile(bh, j0), *vt = v_tile(bh, j0);
+    T* dk = dK + (bh * p.S + j0) * p.D;
+    T* dv = dV + (bh * p.S + j0) * p.Dv;
+    for (std::int64_t i = 0; i < n * p.D; ++i) dk[i] = 0;
+    for (std::int64_t i = 0; i < n * p.Dv; ++i) dv[i] = 0;
+    // Query tiles start at multiples of kQueryTile, as in the dq loop below, so both schemes
+    // give the same bits.
+    for (std::int64_t i0 = p.query_begin(j0) / kQueryTile * kQueryTile; i0 < p.T;
+         i0 += kQueryTile) {
+      const std::int64_t m = std::min(kQueryTile, p.T - i0);
+      tile_grads(s, dp, kt, vt, bh, i0, j0, m, n);
+      // dv += P^T dO, dk += dS^T q: P^T and dS^T read the tiles column-wise.
+      gemm_accumulate(dv, p.Dv, s, 1, kKeyTile, dO + (bh * p.T + i0) * p.Dv, p.Dv, n, p.Dv, m);
+      gemm_accumulate(dk, p.D, dp, 1, kKeyTile, Q + (bh * p.T + i0) * p.D, p.D, n, p.D, m);
+      if (dq_head)
+        gemm_accumulate(dq_head + i0 * p.D, p.D, dp, kKeyTile, 1, K + (bh * p.S + j0) * p.D, p.D, m,
+                        p.D, n);
+    }
+  };
+
+  // Enough heads for the threads: one item per head owns its dq, dk and dv (five tile
+  // products). Otherwise two loops (seven): see Note [Flash attention tiles].
+  if (p.B * p.H >= 2 * omp_get_max_threads()) {
+    for_items<T>(p.B * p.H, p.T * p.S * (p.D + p.Dv), scratch, [&](std::int64_t bh, T* buf) {
+      T* dq = dQ + bh * p.T * p.D;
+      for (std::int64_t i = 0; i < p.T * p.D; ++i) dq[i] = 0;
+      for (std::int64_t j0 = 0; j0 < p.S; j0 += kKeyTile) key_tile_grads(buf, bh, j0, dq);
+    });
+    return;
+  }
+
+  // dk, dv: one item per (batch*head, key tile).
+  for_items<T>(p.B * p.H * k_tiles, p.T * p.S * (p.D + p.Dv), scratch,
+               [&](std::int64_t item, T* buf) {
+                 key_tile_grads(buf, item / k_tiles, (item % k_tiles) * kKeyTile, nullptr);
+               });
+
+  // dq: one item per (batch*head, query tile).
+  const std::int64_t q_tiles = (p.T + kQueryTile - 1) / kQueryTile;
+  for_items<T>(
+      p.B * p.H * q_tiles, p.T * p.S * (p.D + p.Dv), scratch, [&](std::int64_t item, T* buf) {
+        const std::int64_t bh = item / q_tiles, i0 = (item % q_tiles) * kQueryTile;
+        const std::int64_t m = std::min(kQueryTile, p.T - i0);
+        T *s = buf, *dp = buf + kQueryTile * kKeyTile;
+        T* dq = dQ + (bh * p.T + i0) * p.D;
+        for (std::int64_t i = 0; i < m * p.D; ++i) dq[i] = 0;
+        const std::int64_t key_end = p.key_end(i0 + m);
+        for (std::int64_t j0 = 0; j0 < key_end; j0 += kKeyTile) {
+          const std::int64_t n = std::min(kKeyTile, key_end - j0);
+          tile_grads(s, dp, k_tile(bh, j0), v_tile(bh, j0), bh, i0, j0, m, n);
+          gemm_accumulate(dq, p.D, dp, kKeyTile, 1, K + (bh * p.S + j0) * p.D, p.D, m, p.D, n);
+        }
+      });
+}
+
+}  // namespace
+
+double attention_scale(const AttentionOptions& options, std::int64_t d) {
+  return options.scale.value_or(1.0 / std::sqrt(static_cast<double>(std::max<std::int64_t>(d, 1))));
+}
+
+AttentionResult flash_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                                const AttentionOptions& options) {
+  const Checked c = check_inputs("flash_attention", q, k, v, options);
+  const Problem& p = c.p;
+  AttentionResult r{Tensor::empty({p.B, p.H, p.T, p.Dv}, q.dtype()),
+                    Tensor::empty({p.B, p.H, p.T}, q.dtype())};
+  dispatch_floating(q.dtype(), "flash_attention",
+                    [&]<typename T>() { forward_kernel<T>(c, r.out, r.lse); });
+  return r;
+}
+
+AttentionGrads flash_attention_backward(const Tensor& dout, const Tensor& q, const Tensor& k,
+                                        const Tensor& v, const Tensor& out, const Tensor& lse,
+                                        const AttentionOptions& options) {
+  const Checked c = check_inputs("flash_attention_backward", q, k, v, options);
+  const Problem& p = c.p;
+  const Shape out_shape{p.B, p.H, p.T, p.Dv};
+  check(dout.defined() && dout.shape() == out_shape && out.shape() == out_shape &&
+            lse.shape() == Shape{p.B, p.H, p.T},
+        "flash_attention_backward: dout {}, out {}, lse {} do not fit (B, H, T, Dv) = {}",
+        dout.shape(), out.shape(), lse.shape(), out_shape);
+  check(dout.dtype() == q.dtype() && out.dtype() == q.dtype() && lse.dtype() == q.dtype(),
+        "flash_attention_backward: dout, out and lse must be {} like q", q.dtype());
+  AttentionGrads g{Tensor::empty(c.q.shape(), q.dtype()), Tensor::empty(c.k.shape(), q.dtype()),
+                   Tensor::empty(c.v.shape(), q.dtype())};
+  const Tensor dout_c = dout.contiguous(), out_c = out.contiguous(), lse_c = lse.contiguous();
+  dispatch_floating(q.dtype(), "flash_attention_backward",
+                    [&]<typename T>() { backward_kernel<T>(c, dout_c, out_c, lse_c, g); });
+  return g;
+}
+
+// ---- masks
+
+Tensor causal_mask(std::int64_t t, std::int64_t s) {
+  check(t >= 0 && s >= 0, "causal_mask: sizes {} x {} must be non-negative", t, s);
+  Tensor m = Tensor::empty({t, s}, DType::b8);
+  bool* p = m.data<bool>();
+  for (std::int64_t i = 0; i < t; ++i)
+    for (std::int64_t j = 0; j < s; ++j) p[i * s + j] = j <= i + (s - t);
+  return m;
+}
+
+Tensor key_padding_mask(const Tensor& lengths, std::int64_t s) {
+  check(lengths.defined() && lengths.dim() == 1 && lengths.dtype() == DType::i64,
+        "key_padding_mask: lengths must be a 1-D i64 tensor (B), got {}", lengths.shape());
+  const std::vector<std::int64_t> len = lengths.to_vector<std::int64_t>();
+  const std::int64_t B = static_cast<std::int64_t>(len.size());
+  Tensor m = Tensor::empty({B, 1, 1, s}, DType::b8);
+  bool* p = m.data<bool>();
+  for (std::int64_t b = 0; b < B; ++b) {
+    check(len[b] >= 0 && len[b] <= s, "key_padding_mask: length {} of batch {} outside [0, {}]",
+          len[b], b, s);
+    for (std::int64_t j = 0; j < s; ++j) p[b * s + j] = j < len[b];
+  }
+  return m;
+}
+
+Tensor seq2seq_mask(const Tensor& source_lengths, std::int64_t t) {
+  check(
+      source_lengths.defined() && source_lengths.dim() == 1 && source_lengths.dtype() == DType::i64,
+      "seq2seq_mask: source_lengths must be a 1-D i64 tensor (B), got {}", source_lengths.shape());
+  const std::vector<std::int64_t> len = source_lengths.to_vector<std::int64_t>();
+  const std::int64_t B = static_cast<std::int64_t>(len.size());
+  Tensor m = Tensor::empty({B, 1, t, t}, DType::b8);
+  bool* p = m.data<bool>();
+  for (std::int64_t b = 0; b < B; ++b) {
+    check(len[b] >= 0 && len[b] <= t, "seq2seq_mask: source length {} of batch {} outside [0, {}]",
+          len[b], b, t);
+    for (std::int64_t i = 0; i < t; ++i)
+      for (std::int64_t j = 0; j < t; ++j) p[(b * t + i) * t + j] = j < len[b] || j <= i;
+  }
+  return m;
+}
+
+}  // namespace liandan::core
