@@ -2,6 +2,7 @@
 #pragma once
 
 #include "liandan/autograd/anomaly_mode.hpp"
+#include "liandan/autograd/attention.hpp"
 #include "liandan/autograd/engine.hpp"
 #include "liandan/autograd/grad_mode.hpp"
 #include "liandan/autograd/gradcheck.hpp"

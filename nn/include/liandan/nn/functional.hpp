@@ -5,6 +5,7 @@
 
 #include <optional>
 
+#include "liandan/autograd/attention.hpp"
 #include "liandan/autograd/ops.hpp"
 #include "liandan/autograd/tensor.hpp"
 #include "liandan/core/random.hpp"
@@ -24,6 +25,8 @@ using liandan::leaky_relu;
 using liandan::log_softmax;
 using liandan::max_pool2d;
 using liandan::relu;
+using liandan::rope;
+using liandan::scaled_dot_product_attention;
 using liandan::sigmoid;
 using liandan::silu;
 using liandan::softmax;
