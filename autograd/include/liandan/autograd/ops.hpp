@@ -7,7 +7,7 @@
 //              clamp pow(scalar)
 //   binary     add sub mul div pow maximum minimum where
 //   reduce     sum amax amin max/min(dim) cumsum
-//   linalg/nn  matmul softmax log_softmax layer_norm
+//   linalg/nn  matmul softmax log_softmax layer_norm causal_dot_product
 //   index      index_select index_add gather scatter_add cat tril triu
 //   movement   view(reshape) permute expand slice slice_scatter contiguous(clone) to(dtype)
 //   conv       conv2d conv2d_input_grad conv2d_weight_grad max_pool2d avg_pool2d
@@ -22,6 +22,7 @@
 #include "liandan/autograd/tensor.hpp"
 #include "liandan/core/conv.hpp"
 #include "liandan/core/elementwise.hpp"
+#include "liandan/core/linear_attention.hpp"
 #include "liandan/core/reduce.hpp"
 
 namespace liandan {
@@ -111,6 +112,12 @@ Tensor log_softmax(const Tensor& x, std::int64_t dim);
 // weight and bias may be undefined.
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = {},
                   const Tensor& bias = {}, double eps = 1e-5);
+// The numerator of causal linear attention, out_i = sum_{j <= i} (q_i . k_j) v_j (reverse:
+// j >= i), chunked, never storing the T x T matrix or the prefix states
+// (core/linear_attention.hpp). q, k (..., T, D), v (..., T, M) -> (..., T, M). Differentiable to
+// any order.
+Tensor causal_dot_product(const Tensor& q, const Tensor& k, const Tensor& v,
+                          const core::CausalDotProductOptions& options = {});
 
 // ---- indexing, joining
 Tensor embedding(const Tensor& weight, const Tensor& indices);
