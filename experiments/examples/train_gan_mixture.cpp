@@ -32,18 +32,30 @@ Args parse(int argc, char** argv) {
   Args a;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--method") a.method = v;
-    else if (k == "--loss") a.loss = v;
-    else if (k == "--mixture") a.mixture = v;
-    else if (k == "--out") a.out = v;
-    else if (k == "--steps") a.steps = std::stoi(v);
-    else if (k == "--width") a.width = std::stoi(v);
-    else if (k == "--plot-every") a.plot_every = std::stoi(v);
-    else if (k == "--batch") a.batch = std::stoi(v);
-    else if (k == "--n-critic") a.n_critic = std::stoi(v);
-    else if (k == "--lr") a.lr = std::stod(v);
-    else if (k == "--seed") a.seed = std::stoull(v);
-    else throw Error("train_gan_mixture: unknown option " + k);
+    if (k == "--method")
+      a.method = v;
+    else if (k == "--loss")
+      a.loss = v;
+    else if (k == "--mixture")
+      a.mixture = v;
+    else if (k == "--out")
+      a.out = v;
+    else if (k == "--steps")
+      a.steps = std::stoi(v);
+    else if (k == "--width")
+      a.width = std::stoi(v);
+    else if (k == "--plot-every")
+      a.plot_every = std::stoi(v);
+    else if (k == "--batch")
+      a.batch = std::stoi(v);
+    else if (k == "--n-critic")
+      a.n_critic = std::stoi(v);
+    else if (k == "--lr")
+      a.lr = std::stod(v);
+    else if (k == "--seed")
+      a.seed = std::stoull(v);
+    else
+      throw Error("train_gan_mixture: unknown option " + k);
   }
   check(a.method == "gn" || a.method == "gran" || a.method == "wgan-gp" || a.method == "sn",
         "train_gan_mixture: --method must be gn, gran, wgan-gp or sn, got {}", a.method);
@@ -70,7 +82,10 @@ int main(int argc, char** argv) try {
   const int n_critic = a.n_critic > 0 ? a.n_critic : (wgan_gp ? 5 : 1);
 
   MlpGan g({.in_features = 2, .out_features = 2, .width = a.width, .depth = 3});
-  MlpGan d({.in_features = 2, .out_features = 1, .width = a.width, .depth = 3,
+  MlpGan d({.in_features = 2,
+            .out_features = 1,
+            .width = a.width,
+            .depth = 3,
             .spectral_norm = a.method == "sn"});
   // ALGORITHMS.md 8c: betas (0.5, 0.9) for WGAN-GP, (0, 0.9) for the normalised critics.
   const optim::AdamOptions adam{.lr = a.lr, .beta1 = wgan_gp ? 0.5 : 0.0, .beta2 = 0.9};
@@ -91,10 +106,12 @@ int main(int argc, char** argv) try {
     std::printf("step %5d  modes %2lld/%lld  high-quality %.3f\n", step, (long long)c.covered,
                 (long long)c.modes, c.high_quality);
     std::fflush(stdout);
-    const std::string path = a.out + "/" + a.method + "_" + a.mixture + "_" + std::to_string(step) + ".png";
-    save_png(path, scatter_plot({{sample_mixture(mixture, 2000, gen), {180, 180, 180}, 1},
-                                 {samples, {31, 119, 180}, 1}},
-                                {.x_min = -extent, .x_max = extent, .y_min = -extent, .y_max = extent}));
+    const std::string path =
+        a.out + "/" + a.method + "_" + a.mixture + "_" + std::to_string(step) + ".png";
+    save_png(path,
+             scatter_plot({{sample_mixture(mixture, 2000, gen), {180, 180, 180}, 1},
+                           {samples, {31, 119, 180}, 1}},
+                          {.x_min = -extent, .x_max = extent, .y_min = -extent, .y_max = extent}));
   };
 
   const auto start = std::chrono::steady_clock::now();
