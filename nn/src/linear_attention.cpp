@@ -70,7 +70,11 @@ Tensor linear_attention(const Tensor& q, const Tensor& k, const Tensor& v,
 }  // namespace functional
 
 LinearAttentionState::LinearAttentionState(LinearAttentionOptions options)
-    : options_(std::move(options)) {}
+    : options_(std::move(options)) {
+  // A padded token is simply not stepped; a mask over the whole sequence has no meaning here.
+  check(!options_.key_padding_mask.defined(),
+        "LinearAttentionState: key_padding_mask is not supported (skip padded tokens instead)");
+}
 
 Tensor LinearAttentionState::step(const Tensor& q_t, const Tensor& k_t, const Tensor& v_t) {
   const char* op = "LinearAttentionState::step";

@@ -195,6 +195,10 @@ TEST_CASE("linear_attention: error messages") {
   CHECK_THROWS_WITH_AS(
       F::linear_attention(q, q, v, {.key_padding_mask = zeros({1, 5})}),
       "linear_attention: key_padding_mask must be bool (B, T_k) = [1,5], got f32 [1,5]", Error);
+  CHECK_THROWS_WITH_AS(
+      nn::LinearAttentionState({.key_padding_mask = zeros({1, 5})}),
+      "LinearAttentionState: key_padding_mask is not supported (skip padded tokens instead)",
+      Error);
   CHECK_THROWS_WITH_AS(nn::LinearAttention(10, 3),
                        "LinearAttention: d_model 10 must be a positive multiple of n_heads 3",
                        Error);
