@@ -19,7 +19,7 @@ def read_metrics(run):
 
 
 def main(argv):
-    if len(argv) < 3 or len(argv) % 2 != 0:
+    if len(argv) < 3 or len(argv) % 2 != 1:
         sys.exit(__doc__)
     out = argv[0]
     runs = list(zip(argv[1::2], argv[2::2]))
