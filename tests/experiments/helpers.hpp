@@ -36,6 +36,7 @@ optimizer:
 schedule: {name: warmup_cosine, warmup_cosine: {warmup_steps: 5}}
 train: {steps: 30, log_interval: 5, eval_interval: 10, checkpoint_interval: 10, keep_checkpoints: 2}
 seed: 3
+threads: 1
 )";
 
 }  // namespace liandan::test
