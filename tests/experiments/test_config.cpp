@@ -108,7 +108,7 @@ TEST_CASE("Config: the resolved config fills every default and loads back to its
   CHECK(c.yaml().rfind("task: spiral\nmodel:\n", 0) == 0);
 }
 
-TEST_CASE("Config: Config::load names the file; make_optimizer builds groups from the config") {
+TEST_CASE("Config: Config::load names the file") {
   test::ScratchDir dir("config_load");
   const auto path = dir.write("bad.yaml", "task: spiral\ntrain:\n  stepz: 4\n");
   CHECK_THROWS_WITH_AS(

@@ -46,7 +46,7 @@ TrainOptions quiet(const fs::path& out, bool resume = false) {
 
 }  // namespace
 
-TEST_CASE("train: writes the run directory; metrics lines at log and eval steps") {
+TEST_CASE("train: writes the run directory, metrics lines at log and eval steps") {
   test::ScratchDir dir("train_files");
   const Config config = Config::parse(test::tiny_config, "tiny.yaml");
   const TrainResult r = train(config, quiet(dir.path / "run"));
@@ -102,7 +102,7 @@ TEST_CASE("train: stopped at step k and resumed equals the uninterrupted run bit
   }
 }
 
-TEST_CASE("train: SIGINT saves a checkpoint at the end of the step; resuming is identical") {
+TEST_CASE("train: SIGINT saves a checkpoint at the end of the step, resuming is identical") {
   test::ScratchDir dir("train_sigint");
   const Config config = Config::parse(test::tiny_config, "tiny.yaml");
   train(config, quiet(dir.path / "full"));
@@ -157,7 +157,7 @@ TEST_CASE("train: --resume refuses a different config and a directory without a 
                        doctest::Contains("the config differs"), Error);
 }
 
-TEST_CASE("RunDir: keep_last keeps the newest checkpoints; evaluate_run reads the latest") {
+TEST_CASE("RunDir: keep_last keeps the newest checkpoints, evaluate_run reads the latest") {
   test::ScratchDir dir("run_dir");
   const RunDir run(dir.path);
   fs::create_directories(run.checkpoints());
