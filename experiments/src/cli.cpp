@@ -103,7 +103,7 @@ int run_cli(int argc, char** argv) {
       const Sweep sweep = load_sweep(sweep_file);
       StopOnSigint sigint;
       std::cout << run_sweep(sweep, {.console = !compare_quiet, .plots = !no_plots});
-      return 0;
+      return stop_requested() ? 130 : 0;
     }
     if (*sample_cmd)
       throw Error(

@@ -12,6 +12,7 @@
 #include "liandan/experiments/report.hpp"
 #include "liandan/experiments/run_dir.hpp"
 #include "liandan/experiments/sweep.hpp"
+#include "liandan/experiments/trainer.hpp"
 
 using namespace liandan;
 using namespace liandan::experiments;
@@ -146,4 +147,29 @@ TEST_CASE("liandan compare: a grid of runs, finished runs skipped, then the repo
   CHECK_THROWS_WITH_AS(load_sweep(typo),
                        (typo.string() + ":2:1: gird: unknown key (did you mean 'grid'?)").c_str(),
                        Error);
+}
+
+TEST_CASE("liandan train --resume --out DIR: continues a stopped run from its own config.yaml") {
+  test::ScratchDir dir("cli_resume");
+  const Config config = Config::parse(test::tiny_config, "tiny.yaml");
+  train(config,
+        {.out_dir = dir.path / "full", .resume = false, .console = false, .after_step = {}});
+  train(config, {.out_dir = dir.path / "run",
+                 .resume = false,
+                 .console = false,
+                 .after_step = [](std::int64_t step) {
+                   if (step == 12) request_stop();
+                 }});
+  CHECK(!RunDir(dir.path / "run").finished());
+  const CliResult r = cli({"train", "--resume", "--out", (dir.path / "run").string(), "--quiet"});
+  CHECK(r.code == 0);
+  std::vector<json> a = read_metrics(RunDir(dir.path / "run").metrics());
+  std::vector<json> b = read_metrics(RunDir(dir.path / "full").metrics());
+  for (auto* lines : {&a, &b})
+    for (json& line : *lines)
+      for (const std::string& key : timing_fields) line.erase(key);
+  CHECK(a == b);
+  CHECK(cli({"train", "--quiet"}).err ==
+        "liandan: error: train: give a CONFIG (or --resume --out DIR to continue a run with its "
+        "own config.yaml)\n");
 }
