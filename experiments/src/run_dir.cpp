@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "liandan/core/error.hpp"
@@ -20,12 +19,13 @@ fs::path RunDir::checkpoint(std::int64_t step) const {
 std::vector<std::pair<std::int64_t, fs::path>> RunDir::list_checkpoints() const {
   std::vector<std::pair<std::int64_t, fs::path>> found;
   if (!fs::is_directory(checkpoints())) return found;
-  static const std::regex name(R"(step_(\d+)\.h5)");
   for (const fs::directory_entry& e : fs::directory_iterator(checkpoints())) {
-    std::smatch m;
+    // step_<digits>.h5
     const std::string file = e.path().filename().string();
-    if (e.is_regular_file() && std::regex_match(file, m, name))
-      found.emplace_back(std::stoll(m[1].str()), e.path());
+    const std::string digits = file.size() > 8 ? file.substr(5, file.size() - 8) : "";
+    if (e.is_regular_file() && file.starts_with("step_") && file.ends_with(".h5") &&
+        !digits.empty() && digits.find_first_not_of("0123456789") == std::string::npos)
+      found.emplace_back(std::stoll(digits), e.path());
   }
   std::sort(found.begin(), found.end());
   return found;
