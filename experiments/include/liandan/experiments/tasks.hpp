@@ -1,0 +1,59 @@
+// Task: what a run trains. A task builds its model (from the default generator, which the
+// trainer seeds), hands out training batches, computes the loss and the eval metrics, and
+// exposes the state of its data sampler so a resumed run draws the same batches.
+// Adding a task is adding a row to task_table() (tasks.cpp) with its config keys.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "liandan/experiments/config.hpp"
+#include "liandan/nn/module.hpp"
+
+namespace liandan::experiments {
+
+// One training batch: named tensors and its size for throughput.
+struct Batch {
+  nn::NamedTensors tensors;
+  std::int64_t examples = 0;
+  std::int64_t tokens = 0;  // 0 for tasks without tokens
+  const Tensor& operator[](const std::string& name) const;
+};
+
+class Task {
+ public:
+  virtual ~Task() = default;
+  virtual nn::Module& model() = 0;
+  // The next training batch; advances the sampler.
+  virtual Batch next_batch() = 0;
+  // The training loss of batch, a 0-dim tensor with a graph to the model's parameters.
+  virtual Tensor loss(const Batch& batch) = 0;
+  // Metrics on the held-out set ("loss", "accuracy", ...), computed without a graph; must not
+  // touch the training sampler.
+  virtual std::map<std::string, double> evaluate() = 0;
+  // Whether a larger value of an eval metric is better (for the best-so-far in summary.json).
+  virtual bool higher_is_better(const std::string& metric) const { return metric == "accuracy"; }
+  // The sampler state as named tensors (saved in checkpoints under "sampler.") and back.
+  virtual nn::NamedTensors sampler_state() const = 0;
+  virtual void load_sampler_state(const nn::NamedTensors& state) = 0;
+};
+
+struct TaskEntry {
+  std::string name;  // the value of `task`
+  std::string help;
+  std::vector<Key> keys;  // its model.* and data.* keys
+  std::function<std::unique_ptr<Task>(const Config& config)> build;
+};
+const std::vector<TaskEntry>& task_table();
+
+// The task of a run (config.task); the model is initialised from the default generator.
+std::unique_ptr<Task> make_task(const Config& config);
+
+// A data generator seeded from the run seed, independent of the default generator's stream:
+// stream 0 trains, stream 1 evaluates.
+std::uint64_t data_seed(std::uint64_t seed, std::uint64_t stream);
+
+}  // namespace liandan::experiments

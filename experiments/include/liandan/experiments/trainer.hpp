@@ -1,0 +1,57 @@
+// The training loop of a run: config in, run directory out (run_dir.hpp), resumable.
+//
+// Note [Bit-identical resume]: a checkpoint holds everything the next step depends on (Note
+// [Checkpoint contents]); the lr is a function of the step; metrics lines after the checkpoint
+// are dropped on resume. So a run stopped at step k (by SIGINT, a stop request or a crash after
+// the checkpoint) and resumed writes the same metrics.jsonl, apart from timing_fields, and ends
+// with the same parameters bit for bit as an uninterrupted run, for the same thread count.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+
+#include "liandan/experiments/config.hpp"
+
+namespace liandan::experiments {
+
+struct TrainOptions {
+  std::filesystem::path out_dir;
+  // Continue from the latest checkpoint in out_dir (whose config.yaml must equal config);
+  // without it, out_dir must not hold a run yet.
+  bool resume = false;
+  // Echo the log to the terminal (a progress bar when stdout is a TTY); run.log always.
+  bool console = true;
+  // Called after every optimizer step with the number of steps taken (tests use it to stop).
+  std::function<void(std::int64_t step)> after_step;
+};
+
+struct TrainResult {
+  std::int64_t step = 0;     // steps taken when train returned
+  bool finished = false;     // reached train.steps (summary.json written)
+  bool interrupted = false;  // stopped by a stop request; a checkpoint holds step
+};
+
+TrainResult train(const Config& config, const TrainOptions& options);
+
+// Ask the running train() to save a checkpoint after the current step and return. Async-signal
+// safe: the SIGINT handler calls it. train() clears the request when it starts.
+void request_stop();
+bool stop_requested();
+
+// While alive, SIGINT requests a stop instead of killing the process (the previous handler
+// is restored on destruction).
+class StopOnSigint {
+ public:
+  StopOnSigint();
+  ~StopOnSigint();
+  StopOnSigint(const StopOnSigint&) = delete;
+  StopOnSigint& operator=(const StopOnSigint&) = delete;
+
+ private:
+  void (*previous_)(int);
+};
+
+// Evaluates the latest checkpoint of a run directory: the task's eval metrics and "step".
+std::map<std::string, double> evaluate_run(const std::filesystem::path& run_dir);
+
+}  // namespace liandan::experiments

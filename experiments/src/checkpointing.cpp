@@ -1,0 +1,84 @@
+// Training checkpoints: see Note [Checkpoint contents].
+#include "liandan/experiments/checkpointing.hpp"
+
+#include <fmt/format.h>
+
+#include "liandan/core/random.hpp"
+#include "liandan/nn/checkpoint.hpp"
+
+namespace liandan::experiments {
+namespace {
+
+Tensor i64(std::uint64_t v) {
+  return Tensor(core::Tensor::from<std::int64_t>({static_cast<std::int64_t>(v)}, {}));
+}
+
+void add_prefixed(nn::NamedTensors& out, const std::string& prefix, const nn::NamedTensors& in) {
+  for (const auto& [name, t] : in) out.emplace_back(prefix + name, t);
+}
+
+// The entries under prefix, with the prefix removed.
+nn::NamedTensors under(const nn::NamedTensors& all, const std::string& prefix) {
+  nn::NamedTensors out;
+  for (const auto& [name, t] : all)
+    if (name.rfind(prefix, 0) == 0) out.emplace_back(name.substr(prefix.size()), t);
+  return out;
+}
+
+const Tensor& entry(const nn::NamedTensors& all, const std::string& key, const std::string& path) {
+  for (const auto& [name, t] : all)
+    if (name == key) return t;
+  throw Error(fmt::format("checkpoint '{}': no entry '{}'", path, key));
+}
+
+std::uint64_t u64(const nn::NamedTensors& all, const std::string& key, const std::string& path) {
+  const Tensor& t = entry(all, key, path);
+  check(t.dtype() == DType::i64 && t.numel() == 1, "checkpoint '{}': '{}' must be one i64", path,
+        key);
+  return static_cast<std::uint64_t>(t.data().to_vector<std::int64_t>()[0]);
+}
+
+}  // namespace
+
+void save_checkpoint(const std::filesystem::path& path, Task& task,
+                     const optim::Optimizer& optimizer, const TrainerState& state) {
+  nn::NamedTensors all;
+  add_prefixed(all, "model.", task.model().state_dict());
+  add_prefixed(all, "optimizer.", optimizer.state_dict());
+  add_prefixed(all, "sampler.", task.sampler_state());
+  const core::Generator& gen = core::default_generator();
+  all.emplace_back("rng.seed", i64(gen.seed()));
+  all.emplace_back("rng.offset", i64(gen.offset()));
+  all.emplace_back("trainer.step", i64(static_cast<std::uint64_t>(state.step)));
+  all.emplace_back("trainer.wall_time", Tensor(core::Tensor::scalar(state.wall_time, DType::f64)));
+  nn::save(path.string(), all, {{"step", std::to_string(state.step)}, {"format", "liandan-run-1"}});
+}
+
+TrainerState load_checkpoint(const std::filesystem::path& path, Task& task,
+                             optim::Optimizer& optimizer) {
+  const nn::Checkpoint ck = nn::load(path.string());
+  const std::string where = path.string();
+  try {
+    task.model().load_state_dict(under(ck.tensors, "model."));
+    optimizer.load_state_dict(under(ck.tensors, "optimizer."));
+    task.load_sampler_state(under(ck.tensors, "sampler."));
+  } catch (const Error& e) {
+    throw Error(fmt::format("checkpoint '{}': {}", where, e.what()));
+  }
+  core::default_generator().set_state(u64(ck.tensors, "rng.seed", where),
+                                      u64(ck.tensors, "rng.offset", where));
+  return {.step = static_cast<std::int64_t>(u64(ck.tensors, "trainer.step", where)),
+          .wall_time = entry(ck.tensors, "trainer.wall_time", where).item()};
+}
+
+std::int64_t load_model(const std::filesystem::path& path, Task& task) {
+  const nn::Checkpoint ck = nn::load(path.string());
+  try {
+    task.model().load_state_dict(under(ck.tensors, "model."));
+  } catch (const Error& e) {
+    throw Error(fmt::format("checkpoint '{}': {}", path.string(), e.what()));
+  }
+  return static_cast<std::int64_t>(u64(ck.tensors, "trainer.step", path.string()));
+}
+
+}  // namespace liandan::experiments

@@ -1,0 +1,158 @@
+// Config: loading, overrides and the run schema's common keys.
+#include "liandan/experiments/config.hpp"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "liandan/experiments/optimizers.hpp"
+#include "liandan/experiments/tasks.hpp"
+
+namespace liandan::experiments {
+namespace {
+
+std::vector<std::string> task_names() {
+  std::vector<std::string> names;
+  for (const TaskEntry& t : task_table()) names.push_back(t.name);
+  return names;
+}
+
+// Keys every run has, whatever the task and optimizer.
+std::vector<Key> common_keys() {
+  return {
+      {.path = "task",
+       .type = Type::string,
+       .help = "the task (model, data, loss)",
+       .choices = task_names()},
+      {.path = "train.steps",
+       .type = Type::integer,
+       .fallback = "1000",
+       .help = "optimizer steps",
+       .min = 1},
+      {.path = "train.log_interval",
+       .type = Type::integer,
+       .fallback = "10",
+       .help = "steps between metrics.jsonl lines",
+       .min = 1},
+      {.path = "train.eval_interval",
+       .type = Type::integer,
+       .fallback = "100",
+       .help = "steps between evaluations (and at the end)",
+       .min = 1},
+      {.path = "train.checkpoint_interval",
+       .type = Type::integer,
+       .fallback = "0",
+       .help = "steps between checkpoints (0: only at the end)",
+       .min = 0},
+      {.path = "train.keep_checkpoints",
+       .type = Type::integer,
+       .fallback = "2",
+       .help = "how many of the latest checkpoints to keep",
+       .min = 1},
+      {.path = "seed",
+       .type = Type::integer,
+       .fallback = "0",
+       .help = "seeds model init and data",
+       .min = 0},
+      {.path = "threads",
+       .type = Type::integer,
+       .fallback = "0",
+       .help = "OpenMP threads (0: OpenMP's default)",
+       .min = 0},
+  };
+}
+
+}  // namespace
+
+std::vector<Key> run_schema(const std::string& task) {
+  // In the order config.yaml shows them: the task and its keys, optimizer, schedule, the rest.
+  const std::vector<Key> common = common_keys();
+  std::vector<Key> schema = {common[0]};
+  for (const TaskEntry& t : task_table())
+    if (t.name == task) schema.insert(schema.end(), t.keys.begin(), t.keys.end());
+  for (const std::vector<Key>& part : {optimizer_keys(), schedule_keys()})
+    schema.insert(schema.end(), part.begin(), part.end());
+  schema.insert(schema.end(), common.begin() + 1, common.end());
+  return schema;
+}
+
+std::pair<std::string, std::string> split_override(const std::string& assignment) {
+  const std::size_t eq = assignment.find('=');
+  check(eq != std::string::npos && eq > 0,
+        "--set {}: expected key=value (e.g. optimizer.name=lion)", assignment);
+  return {assignment.substr(0, eq), assignment.substr(eq + 1)};
+}
+
+Config Config::parse(const std::string& text, const std::string& name,
+                     const std::vector<std::string>& overrides) {
+  YAML::Node raw;
+  try {
+    raw = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    throw Error(
+        fmt::format("{}:{}:{}: invalid YAML: {}", name, e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
+  Source source{.file = name, .overrides = {}};
+  for (const std::string& assignment : overrides) {
+    const auto [key, value] = split_override(assignment);
+    set_dotted(raw, key, value);
+    source.overrides[key] = assignment;
+  }
+  // The task decides the model.* and data.* keys: check it first, alone.
+  std::string task;
+  if (raw.IsMap() && raw["task"].IsDefined()) {
+    const std::vector<Key> only_task = {common_keys()[0]};
+    YAML::Node just_task(YAML::NodeType::Map);
+    just_task["task"] = raw["task"];
+    task = validate(just_task, only_task, source)["task"].Scalar();
+  }
+  return Config(validate(raw, run_schema(task), source), "");
+}
+
+Config Config::load(const std::string& path, const std::vector<std::string>& overrides) {
+  std::ifstream in(path);
+  check(in.good(), "config: cannot open '{}'", path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), path, overrides);
+}
+
+std::string Config::yaml() const {
+  YAML::Emitter out;
+  out << node_;
+  return std::string(out.c_str()) + "\n";
+}
+
+YAML::Node Config::find(const std::string& key) const {
+  YAML::Node cur = node_;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = key.find('.', start);
+    const std::string part = key.substr(start, dot - start);
+    const YAML::Node& c = cur;
+    const bool index = cur.IsSequence() && !part.empty() &&
+                       part.find_first_not_of("0123456789") == std::string::npos &&
+                       std::stoul(part) < cur.size();
+    if (!cur.IsMap() && !index) return YAML::Node(YAML::NodeType::Undefined);
+    const YAML::Node next = index ? c[std::stoul(part)] : c[part];
+    if (!next.IsDefined()) return next;
+    cur.reset(next);
+    if (dot == std::string::npos) return cur;
+    start = dot + 1;
+  }
+}
+
+bool Config::has(const std::string& key) const {
+  const YAML::Node n = find(key);
+  return n.IsDefined() && !n.IsNull();
+}
+
+Config Config::at(const std::string& section) const {
+  const YAML::Node n = find(section);
+  check(n.IsDefined() && (n.IsMap() || n.IsSequence()), "config: {}: no such section",
+        full(section));
+  return Config(n, full(section));
+}
+
+}  // namespace liandan::experiments

@@ -1,0 +1,371 @@
+// The config validator: see Note [Config schema] in schema.hpp.
+#include "liandan/experiments/schema.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "liandan/core/error.hpp"
+
+namespace liandan::experiments {
+namespace {
+
+std::string join(const std::string& prefix, const std::string& name) {
+  return prefix.empty() ? name : prefix + "." + name;
+}
+
+std::vector<std::string> split_dotted(const std::string& dotted) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t dot = dotted.find('.', start);
+    parts.push_back(dotted.substr(start, dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return parts;
+}
+
+std::string parent_of(const std::string& path) {
+  const std::size_t dot = path.rfind('.');
+  return dot == std::string::npos ? "" : path.substr(0, dot);
+}
+
+std::string last_of(const std::string& path) { return path.substr(path.rfind('.') + 1); }
+
+const char* kind_name(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map:
+      return "a section";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Null:
+      return "nothing";
+    default:
+      return "a scalar";
+  }
+}
+
+std::string describe(const YAML::Node& node) {
+  return node.IsScalar() ? fmt::format("'{}'", node.Scalar()) : kind_name(node);
+}
+
+const char* type_name(Type type) {
+  switch (type) {
+    case Type::integer:
+      return "an integer";
+    case Type::number:
+      return "a number";
+    case Type::boolean:
+      return "a boolean (true or false)";
+    case Type::string:
+      return "a string";
+    case Type::strings:
+      return "a string or a list of strings";
+    case Type::list:
+      return "a list of sections";
+    case Type::map:
+      return "a section of keys";
+  }
+  return "?";
+}
+
+// The keys of one schema level, relative paths, and every section (path prefix) they imply.
+struct Index {
+  std::map<std::string, const Key*> keys;
+  std::set<std::string> sections;
+
+  explicit Index(const std::vector<Key>& schema) {
+    for (const Key& key : schema) {
+      keys.emplace(key.path, &key);
+      for (std::string p = parent_of(key.path); !p.empty(); p = parent_of(p)) sections.insert(p);
+    }
+  }
+  std::vector<std::string> children(const std::string& section) const {
+    std::set<std::string> names;
+    for (const auto& [path, key] : keys)
+      if (parent_of(path) == section) names.insert(last_of(path));
+    for (const std::string& path : sections)
+      if (parent_of(path) == section) names.insert(last_of(path));
+    return {names.begin(), names.end()};
+  }
+};
+
+class Validator {
+ public:
+  explicit Validator(const Source& source) : source_(source) {}
+
+  YAML::Node resolve(const YAML::Node& raw, const std::vector<Key>& schema,
+                     const std::string& prefix) {
+    const Index index(schema);
+    if (raw.IsDefined() && !raw.IsNull() && !raw.IsMap())
+      fail(raw, prefix.empty() ? "(top level)" : prefix,
+           fmt::format("expected a section of keys, got {}", describe(raw)));
+    check_known(raw, "", prefix, index);
+    YAML::Node out(YAML::NodeType::Map);
+    for (const Key& key : schema) {
+      const std::string full = join(prefix, key.path);
+      const YAML::Node given = find(raw, key.path);
+      if (given.IsDefined() && !given.IsNull()) {
+        set_path(out, key.path, value(given, key, full));
+      } else if (given.IsDefined() && key.fallback == "~") {
+        set_path(out, key.path, YAML::Node(YAML::NodeType::Null));
+      } else if (given.IsDefined()) {
+        fail(given, full, fmt::format("expected {}, got nothing", type_name(key.type)));
+      } else if (holds(key.when, out)) {
+        if (key.fallback.empty())
+          fail(nearest_defined(raw, parent_of(key.path)), full, "missing required key");
+        set_path(out, key.path,
+                 key.fallback == "~" ? YAML::Node(YAML::NodeType::Null)
+                                     : value(YAML::Load(key.fallback), key, full));
+      }
+    }
+    return out;
+  }
+
+ private:
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& key, const std::string& what) {
+    for (std::string p = key; !p.empty(); p = parent_of(p)) {
+      const auto it = source_.overrides.find(p);
+      if (it != source_.overrides.end())
+        throw Error(fmt::format("--set {}: {}: {}", it->second, key, what));
+    }
+    const YAML::Mark mark = at.IsDefined() ? at.Mark() : YAML::Mark::null_mark();
+    if (mark.line < 0) throw Error(fmt::format("{}: {}: {}", source_.file, key, what));
+    throw Error(
+        fmt::format("{}:{}:{}: {}: {}", source_.file, mark.line + 1, mark.column + 1, key, what));
+  }
+
+  // Every key of node must be a schema key or a section of one (checked recursively).
+  void check_known(const YAML::Node& node, const std::string& rel, const std::string& prefix,
+                   const Index& index) {
+    if (!node.IsMap()) return;
+    for (const auto& kv : node) {
+      const std::string name = kv.first.Scalar();
+      const std::string path = join(rel, name);
+      const std::string full = join(prefix, path);
+      if (index.keys.count(path)) continue;
+      if (index.sections.count(path)) {
+        if (!kv.second.IsMap() && !kv.second.IsNull())
+          fail(kv.second, full,
+               fmt::format("expected a section of keys, got {}", describe(kv.second)));
+        check_known(kv.second, path, prefix, index);
+        continue;
+      }
+      std::string hint = nearest(name, index.children(rel));
+      if (!hint.empty()) {
+        hint = fmt::format(" (did you mean '{}'?)", hint);
+      } else {
+        for (const auto& [other, key] : index.keys)
+          if (last_of(other) == name)
+            hint = fmt::format(" (did you mean '{}'?)", join(prefix, other));
+      }
+      fail(kv.first, full, "unknown key" + hint);
+    }
+  }
+
+  // The checked value in canonical spelling.
+  YAML::Node value(const YAML::Node& given, const Key& key, const std::string& full) {
+    const auto expected = [&] {
+      fail(given, full, fmt::format("expected {}, got {}", type_name(key.type), describe(given)));
+    };
+    switch (key.type) {
+      case Type::integer: {
+        long long v = 0;
+        if (!given.IsScalar() || !YAML::convert<long long>::decode(given, v)) expected();
+        check_range(given, key, full, static_cast<double>(v));
+        return YAML::Node(fmt::format("{}", v));
+      }
+      case Type::number: {
+        double v = 0;
+        if (!given.IsScalar() || !YAML::convert<double>::decode(given, v) || std::isnan(v))
+          expected();
+        check_range(given, key, full, v);
+        return YAML::Node(fmt::format("{}", v));
+      }
+      case Type::boolean: {
+        bool v = false;
+        if (!given.IsScalar() || !YAML::convert<bool>::decode(given, v)) expected();
+        return YAML::Node(v ? "true" : "false");
+      }
+      case Type::string: {
+        if (!given.IsScalar()) expected();
+        check_choice(given, key, full);
+        return YAML::Node(given.Scalar());
+      }
+      case Type::strings: {
+        YAML::Node out(YAML::NodeType::Sequence);
+        if (given.IsScalar()) {
+          out.push_back(given.Scalar());
+          return out;
+        }
+        if (!given.IsSequence()) expected();
+        for (const YAML::Node& item : given) {
+          if (!item.IsScalar())
+            fail(item, full, fmt::format("expected a string in the list, got {}", describe(item)));
+          out.push_back(item.Scalar());
+        }
+        return out;
+      }
+      case Type::list: {
+        if (!given.IsSequence()) expected();
+        YAML::Node out(YAML::NodeType::Sequence);
+        std::size_t i = 0;
+        for (const YAML::Node& item : given)
+          out.push_back(resolve(item, key.items, join(full, std::to_string(i++))));
+        return out;
+      }
+      case Type::map: {
+        if (!given.IsMap()) expected();
+        return YAML::Clone(given);
+      }
+    }
+    expected();
+    return {};
+  }
+
+  void check_range(const YAML::Node& given, const Key& key, const std::string& full, double v) {
+    const bool low = key.min && v < *key.min;
+    const bool high = key.max && (key.open_max ? v >= *key.max : v > *key.max);
+    if (!low && !high) return;
+    std::string range;
+    if (key.min && key.max)
+      range = fmt::format("in [{}, {}{}", *key.min, *key.max, key.open_max ? ")" : "]");
+    else if (key.min)
+      range = fmt::format(">= {}", *key.min);
+    else
+      range = fmt::format("{} {}", key.open_max ? "<" : "<=", *key.max);
+    fail(given, full, fmt::format("{} is out of range: must be {}", given.Scalar(), range));
+  }
+
+  void check_choice(const YAML::Node& given, const Key& key, const std::string& full) {
+    if (key.choices.empty()) return;
+    const std::string& v = given.Scalar();
+    if (std::find(key.choices.begin(), key.choices.end(), v) != key.choices.end()) return;
+    const std::string hint = nearest(v, key.choices);
+    fail(given, full,
+         fmt::format("'{}' is not one of {}{}", v, fmt::join(key.choices, ", "),
+                     hint.empty() ? "" : fmt::format(" (did you mean '{}'?)", hint)));
+  }
+
+  // when = "other.key=value" holds when the resolved other.key equals value ("" always holds).
+  static bool holds(const std::string& when, const YAML::Node& out) {
+    if (when.empty()) return true;
+    const std::size_t eq = when.find('=');
+    const YAML::Node v = find(out, when.substr(0, eq));
+    return v.IsDefined() && v.IsScalar() && v.Scalar() == when.substr(eq + 1);
+  }
+
+  static YAML::Node find(const YAML::Node& root, const std::string& path) {
+    YAML::Node cur = root;
+    for (const std::string& part : split_dotted(path)) {
+      if (!cur.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+      const YAML::Node& c = cur;
+      YAML::Node next = static_cast<const YAML::Node&>(c)[part];
+      if (!next.IsDefined()) return next;
+      cur.reset(next);
+    }
+    return cur;
+  }
+
+  // The innermost section along path that exists in root (for a missing key's location).
+  static YAML::Node nearest_defined(const YAML::Node& root, const std::string& path) {
+    for (std::string p = path; !p.empty(); p = parent_of(p)) {
+      const YAML::Node n = find(root, p);
+      if (n.IsDefined()) return n;
+    }
+    return root;
+  }
+
+  static void set_path(YAML::Node& root, const std::string& path, const YAML::Node& value) {
+    YAML::Node cur = root;
+    const std::vector<std::string> parts = split_dotted(path);
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+      if (!cur[parts[i]].IsMap()) cur[parts[i]] = YAML::Node(YAML::NodeType::Map);
+      YAML::Node next = cur[parts[i]];
+      cur.reset(next);
+    }
+    cur[parts.back()] = value;
+  }
+
+  const Source& source_;
+};
+
+}  // namespace
+
+YAML::Node validate(const YAML::Node& raw, const std::vector<Key>& schema, const Source& source) {
+  return Validator(source).resolve(raw, schema, "");
+}
+
+void set_dotted(YAML::Node& root, const std::string& dotted, const std::string& value) {
+  check(!dotted.empty(), "--set: empty key in '{}={}'", dotted, value);
+  if (!root.IsMap()) root = YAML::Node(YAML::NodeType::Map);
+  YAML::Node parsed;
+  try {
+    parsed = YAML::Load(value);
+  } catch (const YAML::Exception& e) {
+    throw Error(fmt::format("--set {}={}: the value is not valid YAML: {}", dotted, value, e.msg));
+  }
+  YAML::Node cur = root;
+  const std::vector<std::string> parts = split_dotted(dotted);
+  std::string so_far;
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    const std::string& part = parts[i];
+    const std::string here = so_far;
+    so_far = join(so_far, part);
+    check(!part.empty(), "--set {}={}: empty component in the key", dotted, value);
+    const bool last = i + 1 == parts.size();
+    if (cur.IsSequence()) {
+      std::size_t index = 0;
+      const bool numeric = std::all_of(part.begin(), part.end(), ::isdigit);
+      if (numeric) index = std::stoul(part);
+      check(numeric && index < cur.size(), "--set {}={}: '{}' is a list of {} items, no item '{}'",
+            dotted, value, here, cur.size(), part);
+      if (last) {
+        cur[index] = parsed;
+        return;
+      }
+      YAML::Node next = cur[index];
+      cur.reset(next);
+      continue;
+    }
+    check(cur.IsMap() || cur.IsNull(),
+          "--set {}={}: cannot set a key under a value that is not a section", dotted, value);
+    if (last) {
+      cur[part] = parsed;
+      return;
+    }
+    if (!cur[part].IsDefined() || cur[part].IsNull()) cur[part] = YAML::Node(YAML::NodeType::Map);
+    YAML::Node next = cur[part];
+    cur.reset(next);
+  }
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const std::string& c : candidates) {
+    const std::size_t d = edit_distance(word, c);
+    if (d < best_distance) best = c, best_distance = d;
+  }
+  return best;
+}
+
+}  // namespace liandan::experiments

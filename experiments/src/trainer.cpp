@@ -1,0 +1,206 @@
+// The training loop: see Note [Bit-identical resume] in trainer.hpp.
+#include "liandan/experiments/trainer.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <csignal>
+#include <limits>
+
+#include "liandan/core/random.hpp"
+#include "liandan/experiments/checkpointing.hpp"
+#include "liandan/experiments/metrics.hpp"
+#include "liandan/experiments/optimizers.hpp"
+#include "liandan/experiments/run_dir.hpp"
+#include "liandan/experiments/tasks.hpp"
+#include "liandan/optim/clip_grad.hpp"
+#include "run_log.hpp"
+
+namespace liandan::experiments {
+namespace {
+
+// Note [Stop flag]: the one global of the experiments layer, because a signal handler can only
+// reach a global; lock-free so that setting it from the handler is safe.
+std::atomic<bool> stop_flag{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+void on_sigint(int) { request_stop(); }
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// The first line where two YAML texts differ, for the resume check.
+std::string first_difference(const std::string& a, const std::string& b) {
+  std::istringstream sa(a), sb(b);
+  std::string la, lb;
+  while (true) {
+    const bool ga = static_cast<bool>(std::getline(sa, la));
+    const bool gb = static_cast<bool>(std::getline(sb, lb));
+    if (!ga && !gb) return "";
+    if (!ga || !gb || la != lb)
+      return fmt::format("run has '{}', the config gives '{}'", ga ? la : "(end)",
+                         gb ? lb : "(end)");
+  }
+}
+
+// Prepares out_dir: a new run (refusing to overwrite one) or a resume of the same config.
+void prepare_dir(const RunDir& dir, const Config& config, bool resume) {
+  const std::string text = config.yaml();
+  if (resume) {
+    check(fs::exists(dir.config()), "--resume: '{}' holds no run (no config.yaml)",
+          dir.root().string());
+    const std::string diff = first_difference(read_file(dir.config()), text);
+    check(diff.empty(), "--resume: the config differs from '{}': {}", dir.config().string(), diff);
+  } else {
+    check(!fs::exists(dir.config()) && !fs::exists(dir.metrics()),
+          "'{}' already holds a run: pass --resume to continue it, or choose another --out",
+          dir.root().string());
+    fs::create_directories(dir.root());
+    write_file_atomic(dir.config(), text);
+  }
+  fs::create_directories(dir.checkpoints());
+}
+
+}  // namespace
+
+void request_stop() { stop_flag.store(true); }
+bool stop_requested() { return stop_flag.load(); }
+
+StopOnSigint::StopOnSigint() : previous_(std::signal(SIGINT, on_sigint)) {}
+StopOnSigint::~StopOnSigint() { std::signal(SIGINT, previous_); }
+
+TrainResult train(const Config& config, const TrainOptions& options) {
+  stop_flag.store(false);
+  const RunDir dir(options.out_dir);
+  prepare_dir(dir, config, options.resume);
+  const auto total = config.get<std::int64_t>("train.steps");
+  const auto log_interval = config.get<std::int64_t>("train.log_interval");
+  const auto eval_interval = config.get<std::int64_t>("train.eval_interval");
+  const auto checkpoint_interval = config.get<std::int64_t>("train.checkpoint_interval");
+  const auto keep = config.get<std::int64_t>("train.keep_checkpoints");
+  RunLog log(dir.log().string(), options.console, total);
+
+  if (const auto threads = config.get<std::int64_t>("threads"); threads > 0)
+    core::set_num_threads(static_cast<int>(threads));
+  core::manual_seed(config.get<std::uint64_t>("seed"));
+  const std::unique_ptr<Task> task = make_task(config);
+  OptimizerSetup setup = make_optimizer(config, task->model());
+  optim::Optimizer& optimizer = *setup.optimizer;
+  const optim::Schedule schedule = make_schedule(config);
+  const std::vector<Tensor> params = task->model().parameters();
+
+  TrainerState state;
+  const std::optional<fs::path> latest = options.resume ? dir.latest_checkpoint() : std::nullopt;
+  if (latest) state = load_checkpoint(*latest, *task, optimizer);
+  truncate_metrics(dir.metrics(), state.step);
+  if (latest)
+    log.info("resuming {} from step {} ({})", dir.root().string(), state.step, latest->string());
+  else
+    log.info("run {}: task {}, {} parameters, optimizer {}, schedule {}, {} steps",
+             dir.root().string(), config.get<std::string>("task"), task->model().num_parameters(),
+             optimizer.name(), schedule.str(), total);
+  if (state.step >= total && dir.finished()) {
+    log.info("the run already finished at step {}", state.step);
+    return {.step = state.step, .finished = true, .interrupted = false};
+  }
+
+  const Clock::time_point start = Clock::now();
+  const double wall_before = state.wall_time;
+  Clock::time_point window_start = start;
+  std::int64_t window_examples = 0, window_tokens = 0, window_steps = 0;
+  double rate = 0;
+  const double no_clip = std::numeric_limits<double>::infinity();
+  while (state.step < total) {
+    const Batch batch = task->next_batch();
+    optimizer.zero_grad();
+    const Tensor loss = task->loss(batch);
+    loss.backward();
+    const double grad_norm =
+        optim::clip_grad_norm_(params, setup.clip_grad_norm > 0 ? setup.clip_grad_norm : no_clip);
+    for (std::size_t g = 0; g < setup.base_lrs.size(); ++g)
+      optim::apply_schedule(optimizer, g, schedule, state.step, setup.base_lrs[g]);
+    optimizer.step();
+    const double loss_value = loss.item();
+    check(std::isfinite(loss_value),
+          "step {}: the training loss is {}; stopping, the last checkpoint is kept", state.step + 1,
+          loss_value);
+    ++state.step;
+    window_examples += batch.examples, window_tokens += batch.tokens, ++window_steps;
+    if (options.after_step) options.after_step(state.step);
+    state.wall_time = wall_before + seconds_since(start);
+    const double window = seconds_since(window_start);
+    const bool tokens = batch.tokens > 0;
+    if (window > 0) rate = (tokens ? window_tokens : window_examples) / window;
+    const double eta = window_steps > 0 ? (total - state.step) * window / window_steps : 0;
+    log.progress(state.step, loss_value, rate, tokens ? "tok" : "ex", eta);
+
+    const bool log_due = state.step % log_interval == 0 || state.step == total;
+    const bool eval_due = state.step % eval_interval == 0 || state.step == total;
+    if (log_due || eval_due) {
+      json line = {{"step", state.step}, {"loss", loss_value}};
+      json lrs = json::object();
+      for (std::size_t g = 0; g < setup.group_names.size(); ++g)
+        lrs[setup.group_names[g]] = optimizer.param_groups()[g].lr.value();
+      line["lr"] = lrs;
+      line["grad_norm"] = grad_norm;
+      line[tokens ? "tokens_per_s" : "examples_per_s"] = rate;
+      line["wall_time"] = state.wall_time;
+      std::string eval_text;
+      if (eval_due)
+        for (const auto& [name, value] : task->evaluate()) {
+          line["eval_" + name] = value;
+          eval_text += fmt::format(" eval_{} {:.4f}", name, value);
+        }
+      append_metrics(dir.metrics(), line);
+      log.step_line(fmt::format("step {}/{} loss {:.4f} lr {:.3g} grad_norm {:.3g} {} {}/s{}",
+                                state.step, total, loss_value,
+                                optimizer.param_groups().back().lr.value(), grad_norm,
+                                format_count(rate), tokens ? "tok" : "ex", eval_text));
+      window_start = Clock::now(), window_examples = window_tokens = window_steps = 0;
+    }
+    const bool stop = stop_requested();
+    if (state.step == total || stop ||
+        (checkpoint_interval > 0 && state.step % checkpoint_interval == 0)) {
+      save_checkpoint(dir.checkpoint(state.step), *task, optimizer, state);
+      dir.keep_last(static_cast<std::size_t>(keep));
+    }
+    if (stop && state.step < total) {
+      log.end_progress();
+      log.info("interrupted at step {}: checkpoint {} written; continue with --resume", state.step,
+               dir.checkpoint(state.step).string());
+      return {.step = state.step, .finished = false, .interrupted = true};
+    }
+  }
+  log.end_progress();
+  json summary = summarize(read_metrics(dir.metrics()), [&](const std::string& metric) {
+    return task->higher_is_better(metric);
+  });
+  summary["wall_time"] = state.wall_time;
+  summary["task"] = config.get<std::string>("task");
+  summary["optimizer"] = config.get<std::string>("optimizer.name");
+  write_file_atomic(dir.summary(), summary.dump(2) + "\n");
+  log.info("finished {} steps in {}: {}", state.step, format_duration(state.wall_time),
+           summary["final"].dump());
+  return {.step = state.step, .finished = true, .interrupted = false};
+}
+
+std::map<std::string, double> evaluate_run(const std::filesystem::path& run_dir) {
+  const RunDir dir(run_dir);
+  const Config config = Config::load(dir.config().string());
+  const std::optional<fs::path> latest = dir.latest_checkpoint();
+  check(latest.has_value(), "eval: '{}' has no checkpoint", run_dir.string());
+  if (const auto threads = config.get<std::int64_t>("threads"); threads > 0)
+    core::set_num_threads(static_cast<int>(threads));
+  core::manual_seed(config.get<std::uint64_t>("seed"));
+  const std::unique_ptr<Task> task = make_task(config);
+  const std::int64_t step = load_model(*latest, *task);
+  std::map<std::string, double> metrics = task->evaluate();
+  metrics["step"] = static_cast<double>(step);
+  return metrics;
+}
+
+}  // namespace liandan::experiments
