@@ -4,9 +4,15 @@
 #include <fmt/format.h>
 #include <fnmatch.h>
 
+#include <cmath>
+#include <map>
+
 #include "liandan/optim/adam.hpp"
 #include "liandan/optim/adamw.hpp"
+#include "liandan/optim/amos.hpp"
 #include "liandan/optim/lion.hpp"
+#include "liandan/optim/muon.hpp"
+#include "liandan/optim/param_groups.hpp"
 #include "liandan/optim/sgd.hpp"
 
 namespace liandan::experiments {
@@ -51,6 +57,8 @@ const std::vector<OptimizerEntry>& optimizer_table() {
     const optim::AdamWOptions adamw;
     const optim::LionOptions lion;
     const optim::TigerOptions tiger;
+    const optim::AmosOptions amos;
+    const optim::MuonOptions muon;
     return std::vector<OptimizerEntry>{
         {"sgd",
          {real("lr", sgd.lr, "learning rate"), real("momentum", sgd.momentum, "momentum"),
@@ -114,6 +122,51 @@ const std::vector<OptimizerEntry>& optimizer_table() {
                optim::TigerOptions{.lr = o.get<double>("lr"),
                                    .beta = o.get<double>("beta"),
                                    .weight_decay = o.get<double>("weight_decay")});
+         }},
+        {"amos",
+         {real("lr", amos.lr, "xi, the global learning rate (~1/sqrt(batches in the data))"),
+          beta("beta", amos.beta),
+          real("momentum", amos.momentum, "EMA of the update (0: none)", 0, 1, true),
+          real("clip_value", amos.clip_value, "elementwise gradient clip (0: none)"),
+          real("extra_l2", amos.extra_l2, "extra L2 decay"),
+          real("d_coef", amos.d_coef, "lr decay coefficient"),
+          real("c_coef", amos.c_coef, "weight decay decay coefficient")},
+         [](std::vector<optim::ParamGroup> groups, const Config& o) {
+           return std::make_unique<optim::Amos>(
+               std::move(groups), optim::AmosOptions{.lr = o.get<double>("lr"),
+                                                     .beta = o.get<double>("beta"),
+                                                     .momentum = o.get<double>("momentum"),
+                                                     .clip_value = o.get<double>("clip_value"),
+                                                     .extra_l2 = o.get<double>("extra_l2"),
+                                                     .d_coef = o.get<double>("d_coef"),
+                                                     .c_coef = o.get<double>("c_coef")});
+         }},
+        {"muon",
+         {real("lr", muon.lr, "learning rate (Muon and its AdamW part)"),
+          beta("momentum", muon.momentum),
+          real("weight_decay", muon.weight_decay, "decoupled weight decay"),
+          beta("beta1", muon.beta1),
+          beta("beta2", muon.beta2),
+          real("eps", muon.eps, "AdamW part's epsilon"),
+          flag("nesterov", muon.nesterov, "Nesterov momentum"),
+          {.path = "scale",
+           .type = Type::string,
+           .fallback = "moonshot",
+           .help = "update scale: moonshot 0.2 sqrt(max(r, c)) or jordan sqrt(max(1, r/c))",
+           .choices = {"moonshot", "jordan"}}},
+         [](std::vector<optim::ParamGroup> groups, const Config& o) {
+           return std::make_unique<optim::Muon>(
+               std::move(groups),
+               optim::MuonOptions{.lr = o.get<double>("lr"),
+                                  .momentum = o.get<double>("momentum"),
+                                  .weight_decay = o.get<double>("weight_decay"),
+                                  .beta1 = o.get<double>("beta1"),
+                                  .beta2 = o.get<double>("beta2"),
+                                  .eps = o.get<double>("eps"),
+                                  .nesterov = o.get<bool>("nesterov"),
+                                  .scale = o.get<std::string>("scale") == "jordan"
+                                               ? optim::MuonScale::jordan
+                                               : optim::MuonScale::moonshot});
          }},
     };
   }();
@@ -183,6 +236,12 @@ std::vector<Key> optimizer_keys() {
        .fallback = "~",
        .help = "clip the global gradient norm to this (unset: no clipping)",
        .min = 0},
+      {.path = "optimizer.layer_decay",
+       .type = Type::number,
+       .fallback = "1",
+       .help = "layer-wise lr decay: lr x decay^(depth_max - depth) (1: off)",
+       .min = 0,
+       .max = 1},
       {.path = "optimizer.groups",
        .type = Type::list,
        .fallback = "[]",
@@ -231,11 +290,11 @@ OptimizerSetup make_optimizer(const Config& config, const nn::Module& model) {
     if (e.name == name) entry = &e;
   check(entry != nullptr, "optimizer.name: unknown optimizer '{}'", name);
   const Config options = config.at("optimizer." + name);
-  const double lr = options.get<double>("lr");
 
   OptimizerSetup setup;
   std::vector<optim::ParamGroup> groups;
-  nn::NamedTensors rest = model.named_parameters();
+  const nn::NamedTensors all = model.named_parameters();
+  nn::NamedTensors rest = all;
   const std::size_t num_groups = config.at("optimizer.groups").node().size();
   for (std::size_t g = 0; g < num_groups; ++g) {
     const Config spec = config.at(fmt::format("optimizer.groups.{}", g));
@@ -252,18 +311,42 @@ OptimizerSetup make_optimizer(const Config& config, const nn::Module& model) {
     check(!group.params.empty(), "optimizer.groups.{} ({}): no parameter left matches {}", g, gname,
           fmt::join(patterns, ", "));
     rest = std::move(unmatched);
-    group.lr = lr * spec.get<double>("lr_scale");
-    if (spec.has("weight_decay")) group.weight_decay = spec.get<double>("weight_decay");
+    group.options["lr_mult"] = spec.get<double>("lr_scale");
+    if (spec.has("weight_decay")) group.options["weight_decay"] = spec.get<double>("weight_decay");
     groups.push_back(std::move(group));
     setup.group_names.push_back(gname);
   }
   if (!rest.empty()) {
-    groups.push_back({.params = std::move(rest), .lr = lr, .weight_decay = std::nullopt});
+    groups.push_back({std::move(rest), {}});
     setup.group_names.push_back("default");
   }
+  // Layer-wise decay splits each group by depth (optim::layer_depths over the whole model).
+  if (const double decay = config.get<double>("optimizer.layer_decay"); decay < 1) {
+    const std::vector<int> depths = optim::layer_depths(all);
+    std::map<std::string, int> depth_of;
+    for (std::size_t i = 0; i < all.size(); ++i) depth_of[all[i].first] = depths[i];
+    const int max_depth = *std::max_element(depths.begin(), depths.end());
+    std::vector<optim::ParamGroup> split;
+    std::vector<std::string> names;
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      std::map<int, optim::ParamGroup> by_depth;
+      for (const auto& entry : groups[g].params) {
+        optim::ParamGroup& part = by_depth[depth_of.at(entry.first)];
+        if (part.params.empty()) part.options = groups[g].options;
+        part.params.push_back(entry);
+      }
+      for (auto& [depth, part] : by_depth) {
+        const auto it = part.options.find("lr_mult");
+        const double mult = it == part.options.end() ? 1.0 : std::get<double>(it->second);
+        part.options["lr_mult"] = mult * std::pow(decay, max_depth - depth);
+        split.push_back(std::move(part));
+        names.push_back(fmt::format("{}.depth{}", setup.group_names[g], depth));
+      }
+    }
+    groups = std::move(split);
+    setup.group_names = std::move(names);
+  }
   setup.optimizer = entry->build(std::move(groups), options);
-  for (const optim::ParamGroup& group : setup.optimizer->param_groups())
-    setup.base_lrs.push_back(group.lr.value());
   if (config.has("optimizer.clip_grad_norm"))
     setup.clip_grad_norm = config.get<double>("optimizer.clip_grad_norm");
   return setup;

@@ -1,6 +1,8 @@
 // The training loop: see Note [Bit-identical resume] in trainer.hpp.
 #include "liandan/experiments/trainer.hpp"
 
+#include "liandan/optim/param_groups.hpp"
+
 #include <fmt/format.h>
 
 #include <atomic>
@@ -16,6 +18,7 @@
 #include "liandan/experiments/run_dir.hpp"
 #include "liandan/experiments/tasks.hpp"
 #include "liandan/optim/clip_grad.hpp"
+#include "liandan/optim/param_groups.hpp"
 #include "run_log.hpp"
 
 namespace liandan::experiments {
@@ -92,6 +95,7 @@ TrainResult train(const Config& config, const TrainOptions& options) {
   optim::Optimizer& optimizer = *setup.optimizer;
   const optim::Schedule schedule = make_schedule(config);
   const std::vector<Tensor> params = task->model().parameters();
+  if (!options.resume) write_file_atomic(dir.groups(), optim::format_groups(optimizer));
 
   TrainerState state;
   const std::optional<fs::path> latest = options.resume ? dir.latest_checkpoint() : std::nullopt;
@@ -121,8 +125,7 @@ TrainResult train(const Config& config, const TrainOptions& options) {
     loss.backward();
     const double grad_norm =
         optim::clip_grad_norm_(params, setup.clip_grad_norm > 0 ? setup.clip_grad_norm : no_clip);
-    for (std::size_t g = 0; g < setup.base_lrs.size(); ++g)
-      optim::apply_schedule(optimizer, g, schedule, state.step, setup.base_lrs[g]);
+    optim::apply_schedule(optimizer, schedule, state.step);
     optimizer.step();
     const double loss_value = loss.item();
     check(std::isfinite(loss_value),
@@ -144,7 +147,7 @@ TrainResult train(const Config& config, const TrainOptions& options) {
       json line = {{"step", state.step}, {"loss", loss_value}};
       json lrs = json::object();
       for (std::size_t g = 0; g < setup.group_names.size(); ++g)
-        lrs[setup.group_names[g]] = optimizer.param_groups()[g].lr.value();
+        lrs[setup.group_names[g]] = optimizer.param_groups()[g].lr();
       line["lr"] = lrs;
       line["grad_norm"] = grad_norm;
       line[tokens ? "tokens_per_s" : "examples_per_s"] = rate;
@@ -157,9 +160,8 @@ TrainResult train(const Config& config, const TrainOptions& options) {
         }
       append_metrics(dir.metrics(), line);
       log.step_line(fmt::format("step {}/{} loss {:.4f} lr {:.3g} grad_norm {:.3g} {} {}/s{}",
-                                state.step, total, loss_value,
-                                optimizer.param_groups().back().lr.value(), grad_norm,
-                                format_count(rate), tokens ? "tok" : "ex", eval_text));
+                                state.step, total, loss_value, optimizer.param_groups().back().lr(),
+                                grad_norm, format_count(rate), tokens ? "tok" : "ex", eval_text));
       window_start = Clock::now(), window_examples = window_tokens = window_steps = 0;
     }
     const bool stop = stop_requested();

@@ -50,8 +50,9 @@ TEST_CASE("liandan train / eval / report: a tiny run writes every file of its di
   CHECK(r.err == "");
   const RunDir run(out);
   for (const fs::path& file :
-       {run.config(), run.log(), run.metrics(), run.summary(), run.checkpoint(12)})
+       {run.config(), run.log(), run.metrics(), run.summary(), run.groups(), run.checkpoint(12)})
     CHECK_MESSAGE(fs::exists(file), file.string());
+  CHECK(read_file(run.groups()).find("| 0.weight") != std::string::npos);
   CHECK(read_file(run.config()).find("name: lion") != std::string::npos);
   CHECK(read_file(run.config()).find("steps: 12") != std::string::npos);
   CHECK(read_metrics(run.metrics()).back()["step"] == 12);

@@ -61,7 +61,8 @@ TEST_CASE("Config: a bad value names the range or the choices") {
   CHECK(error_of("task: spiral\noptimizer: {adamw: {beta2: 1}}\n") ==
         "run.yaml:2:28: optimizer.adamw.beta2: 1 is out of range: must be in [0, 1)");
   CHECK(error_of("task: spiral\noptimizer: {name: adamm}\n") ==
-        "run.yaml:2:19: optimizer.name: 'adamm' is not one of sgd, adam, adamw, lion, tiger "
+        "run.yaml:2:19: optimizer.name: 'adamm' is not one of sgd, adam, adamw, lion, tiger, amos, "
+        "muon "
         "(did you mean 'adam'?)");
   CHECK(error_of("task: spirl\n") ==
         "run.yaml:1:7: task: 'spirl' is not one of spiral (did you mean 'spiral'?)");

@@ -15,7 +15,8 @@ TEST_CASE("make_optimizer: every table row builds over the spiral model") {
     const auto task = make_task(c);
     const OptimizerSetup setup = make_optimizer(c, task->model());
     CHECK(setup.group_names == std::vector<std::string>{"default"});
-    CHECK(setup.base_lrs[0] == c.get<double>("optimizer." + entry.name + ".lr"));
+    CHECK(setup.optimizer->param_groups()[0].lr() ==
+          c.get<double>("optimizer." + entry.name + ".lr"));
     CHECK(setup.optimizer->param_groups()[0].params.size() ==
           task->model().named_parameters().size());
   }
@@ -34,13 +35,13 @@ TEST_CASE("make_optimizer: parameter groups by glob, lr_scale, weight_decay, fir
   CHECK(setup.group_names == std::vector<std::string>{"no_decay", "first", "default"});
   const auto& groups = setup.optimizer->param_groups();
   CHECK(groups[0].params.size() == 3);  // 3 Linear biases
-  CHECK(groups[0].weight_decay.value() == 0);
+  CHECK(groups[0].number("weight_decay") == 0);
   REQUIRE(groups[1].params.size() == 1);  // 0.weight (0.bias went to no_decay)
   CHECK(groups[1].params[0].first == "0.weight");
-  CHECK(groups[1].lr.value() == 0.05);
-  CHECK(groups[1].weight_decay.value() == 0.5);
+  CHECK(groups[1].lr() == 0.05);
+  CHECK(groups[1].number("weight_decay") == 0.5);
   CHECK(groups[2].params.size() == 2);
-  CHECK(setup.base_lrs == std::vector<double>{0.1, 0.05, 0.1});
+  CHECK(groups[2].lr() == 0.1);
   CHECK(setup.clip_grad_norm == 1);
 
   const Config none = Config::parse(
@@ -69,4 +70,23 @@ TEST_CASE("make_schedule: rows build from their options and check them against t
   CHECK_THROWS_WITH_AS(make_schedule(bad),
                        "schedule.warmup_cosine.warmup_steps: 10 must be less than train.steps 10",
                        Error);
+}
+
+TEST_CASE("make_optimizer: optimizer.layer_decay splits groups by depth") {
+  const Config c = Config::parse(
+      "task: spiral\nmodel: {depth: 2}\noptimizer:\n  adamw: {lr: 0.1}\n  layer_decay: 0.5\n"
+      "  groups:\n    - {name: no_decay, params: ['*.bias'], weight_decay: 0}\n",
+      "run.yaml");
+  const auto task = make_task(c);
+  const OptimizerSetup setup = make_optimizer(c, task->model());
+  // Sequential(Linear, Tanh, Linear, Tanh, Linear): layers 0, 2, 4 at depths 1, 3, 5.
+  CHECK(setup.group_names == std::vector<std::string>{"no_decay.depth1", "no_decay.depth3",
+                                                      "no_decay.depth5", "default.depth1",
+                                                      "default.depth3", "default.depth5"});
+  const auto& groups = setup.optimizer->param_groups();
+  CHECK(groups[0].lr() == doctest::Approx(0.1 * 0.0625));
+  CHECK(groups[2].lr() == doctest::Approx(0.1));
+  CHECK(groups[3].params[0].first == "0.weight");
+  CHECK(groups[4].lr() == doctest::Approx(0.1 * 0.25));
+  CHECK(groups[0].number("weight_decay") == 0);
 }

@@ -40,11 +40,13 @@ std::vector<Key> schedule_keys();
 // The optimizer of a run over model's parameters, with its parameter groups: each entry of
 // optimizer.groups takes the parameters whose names match one of its glob patterns (fnmatch,
 // e.g. "*.bias") and were not taken by an earlier entry, with lr = lr_scale * the optimizer's
-// lr and its own weight_decay if set; the rest form the last group, "default".
+// lr and its own weight_decay if set; the rest form the last group, "default". With
+// optimizer.layer_decay < 1 each group is split by layer depth (optim::layer_depths), named
+// "<group>.depth<d>", with lr x decay^(depth_max - d). The schedule multiplies each group's
+// initial lr (optim::apply_schedule).
 struct OptimizerSetup {
   std::unique_ptr<optim::Optimizer> optimizer;
   std::vector<std::string> group_names;  // one per param_groups() entry
-  std::vector<double> base_lrs;          // each group's lr before the schedule
   double clip_grad_norm = 0;             // 0: no clipping
 };
 OptimizerSetup make_optimizer(const Config& config, const nn::Module& model);

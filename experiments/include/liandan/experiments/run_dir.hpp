@@ -25,6 +25,7 @@ class RunDir {
   fs::path log() const { return root_ / "run.log"; }
   fs::path metrics() const { return root_ / "metrics.jsonl"; }
   fs::path summary() const { return root_ / "summary.json"; }
+  fs::path groups() const { return root_ / "groups.md"; }  // the resolved parameter groups
   fs::path checkpoints() const { return root_ / "checkpoints"; }
   fs::path checkpoint(std::int64_t step) const;
 
