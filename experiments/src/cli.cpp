@@ -78,8 +78,13 @@ int run_cli(int argc, char** argv) {
   compare_cmd->add_flag("--quiet", compare_quiet, "log to each run.log only");
 
   std::string sample_dir;
+  SampleOptions sample_options;
   CLI::App* sample_cmd = app.add_subcommand("sample", "generate text from a language-model run");
   sample_cmd->add_option("RUN_DIR", sample_dir, "the run directory")->required();
+  sample_cmd->add_option("--prompt", sample_options.prompt, "text to continue");
+  sample_cmd->add_option("--tokens", sample_options.tokens, "bytes to generate");
+  sample_cmd->add_option("--temperature", sample_options.temperature, "sampling temperature");
+  sample_cmd->add_option("--seed", sample_options.seed, "sampling seed");
 
   CLI::App* version_cmd = app.add_subcommand("version", "print the version");
 
@@ -105,10 +110,10 @@ int run_cli(int argc, char** argv) {
       std::cout << run_sweep(sweep, {.console = !compare_quiet, .plots = !no_plots});
       return stop_requested() ? 130 : 0;
     }
-    if (*sample_cmd)
-      throw Error(
-          "sample: not available yet: it needs the language-model tasks (byte-level GPT), "
-          "which arrive with models/ and data/");
+    if (*sample_cmd) {
+      std::cout << sample_run(sample_dir, sample_options) << "\n";
+      return 0;
+    }
     if (*version_cmd) {
       std::cout << version_text << "\n";
       return 0;

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "liandan/experiments/builtin_tasks.hpp"
 #include "liandan/experiments/spiral_task.hpp"
 
 namespace liandan::experiments {
@@ -14,6 +15,14 @@ Key whole(std::string path, std::int64_t fallback, std::string help, double min)
           .fallback = std::to_string(fallback),
           .help = std::move(help),
           .min = min};
+}
+Key choice(std::string path, std::string fallback, std::string help,
+           std::vector<std::string> choices) {
+  return {.path = std::move(path),
+          .type = Type::string,
+          .fallback = std::move(fallback),
+          .help = std::move(help),
+          .choices = std::move(choices)};
 }
 Key real(std::string path, double fallback, std::string help, double min) {
   return {.path = std::move(path),
@@ -34,6 +43,9 @@ const Tensor& Batch::operator[](const std::string& name) const {
 const std::vector<TaskEntry>& task_table() {
   static const std::vector<TaskEntry> table = [] {
     const SpiralOptions spiral;
+    const FashionMlpOptions fashion;
+    const ByteLmOptions lm;
+    const ProbeOptions probe;
     return std::vector<TaskEntry>{
         {"spiral",
          "classify points of a noisy K-arm 2-D spiral with an MLP (synthetic, seeded)",
@@ -53,6 +65,73 @@ const std::vector<TaskEntry>& task_table() {
                                        .hidden = c.get<std::int64_t>("model.hidden"),
                                        .depth = c.get<std::int64_t>("model.depth")};
            return std::make_unique<SpiralTask>(options, c.get<std::uint64_t>("seed"));
+         }},
+        {"fashion_mlp",
+         "classify Fashion-MNIST (dataset-fashion-mnist) with a ReLU MLP",
+         {whole("model.hidden", fashion.hidden, "hidden width", 1),
+          whole("model.depth", fashion.depth, "hidden layers", 0),
+          whole("data.batch_size", fashion.batch_size, "training batch", 1),
+          whole("data.eval_size", fashion.eval_size, "test images evaluated", 1)},
+         [](const Config& c) -> std::unique_ptr<Task> {
+           return std::make_unique<FashionMlpTask>(
+               FashionMlpOptions{.hidden = c.get<std::int64_t>("model.hidden"),
+                                 .depth = c.get<std::int64_t>("model.depth"),
+                                 .batch_size = c.get<std::int64_t>("data.batch_size"),
+                                 .eval_size = c.get<std::int64_t>("data.eval_size")},
+               c.get<std::uint64_t>("seed"));
+         }},
+        {"byte_lm",
+         "a byte-level GPT on the Tang/Song poems (fortunes-zh) or English fortunes",
+         {choice("data.corpus", lm.corpus, "the corpus", {"poems", "fortunes"}),
+          whole("data.block_size", lm.block_size, "context length T", 2),
+          whole("data.batch_size", lm.batch_size, "training batch", 1),
+          whole("data.eval_batches", lm.eval_batches, "validation batches evaluated", 1),
+          whole("model.n_layers", lm.gpt.n_layers, "Transformer blocks", 1),
+          whole("model.d_model", lm.gpt.d_model, "model width", 1),
+          whole("model.n_heads", lm.gpt.n_heads, "attention heads", 1),
+          choice("model.attention", "softmax", "attention kind", {"softmax", "linear"}),
+          choice("model.positions", "learned", "positions",
+                 {"learned", "sinusoidal", "rope", "none"})},
+         [](const Config& c) -> std::unique_ptr<Task> {
+           const auto positions = c.get<std::string>("model.positions");
+           nn::GPTConfig gpt{.n_layers = c.get<std::int64_t>("model.n_layers"),
+                             .d_model = c.get<std::int64_t>("model.d_model"),
+                             .n_heads = c.get<std::int64_t>("model.n_heads"),
+                             .attention = c.get<std::string>("model.attention") == "linear"
+                                              ? nn::AttentionKind::linear
+                                              : nn::AttentionKind::softmax};
+           gpt.positions = positions == "rope"         ? nn::PositionKind::rope
+                           : positions == "sinusoidal" ? nn::PositionKind::sinusoidal
+                           : positions == "none"       ? nn::PositionKind::none
+                                                       : nn::PositionKind::learned;
+           return std::make_unique<ByteLmTask>(
+               ByteLmOptions{.corpus = c.get<std::string>("data.corpus"),
+                             .block_size = c.get<std::int64_t>("data.block_size"),
+                             .batch_size = c.get<std::int64_t>("data.batch_size"),
+                             .eval_batches = c.get<std::int64_t>("data.eval_batches"),
+                             .gpt = gpt},
+               c.get<std::uint64_t>("seed"));
+         }},
+        {"position_probe",
+         "Su's position probe: n identical tokens -> positions 1..n (per-position accuracy)",
+         {whole("data.length", probe.length, "n, the number of tokens", 1),
+          whole("data.batch_size", probe.batch_size, "training batch", 1),
+          choice("model.variant", probe.variant, "the architecture",
+                 {"softmax", "boundary", "gau"}),
+          choice("model.positions", probe.positions, "positions", {"none", "learned", "rope"}),
+          whole("model.n_layers", probe.n_layers, "blocks", 1),
+          whole("model.d_model", probe.d_model, "model width", 4),
+          whole("model.n_heads", probe.n_heads, "attention heads", 1)},
+         [](const Config& c) -> std::unique_ptr<Task> {
+           return std::make_unique<PositionProbeTask>(
+               ProbeOptions{.length = c.get<std::int64_t>("data.length"),
+                            .variant = c.get<std::string>("model.variant"),
+                            .positions = c.get<std::string>("model.positions"),
+                            .n_layers = c.get<std::int64_t>("model.n_layers"),
+                            .d_model = c.get<std::int64_t>("model.d_model"),
+                            .n_heads = c.get<std::int64_t>("model.n_heads"),
+                            .batch_size = c.get<std::int64_t>("data.batch_size")},
+               c.get<std::uint64_t>("seed"));
          }},
     };
   }();

@@ -190,19 +190,37 @@ TrainResult train(const Config& config, const TrainOptions& options) {
   return {.step = state.step, .finished = true, .interrupted = false};
 }
 
-std::map<std::string, double> evaluate_run(const std::filesystem::path& run_dir) {
+namespace {
+
+// The task of a finished or running run, with the model of its latest checkpoint.
+std::pair<std::unique_ptr<Task>, std::int64_t> load_run(const fs::path& run_dir, const char* op) {
   const RunDir dir(run_dir);
   const Config config = Config::load(dir.config().string());
   const std::optional<fs::path> latest = dir.latest_checkpoint();
-  check(latest.has_value(), "eval: '{}' has no checkpoint", run_dir.string());
+  check(latest.has_value(), "{}: '{}' has no checkpoint", op, run_dir.string());
   if (const auto threads = config.get<std::int64_t>("threads"); threads > 0)
     core::set_num_threads(static_cast<int>(threads));
   core::manual_seed(config.get<std::uint64_t>("seed"));
-  const std::unique_ptr<Task> task = make_task(config);
+  std::unique_ptr<Task> task = make_task(config);
   const std::int64_t step = load_model(*latest, *task);
+  return {std::move(task), step};
+}
+
+}  // namespace
+
+std::map<std::string, double> evaluate_run(const std::filesystem::path& run_dir) {
+  const auto [task, step] = load_run(run_dir, "eval");
   std::map<std::string, double> metrics = task->evaluate();
   metrics["step"] = static_cast<double>(step);
   return metrics;
+}
+
+std::string sample_run(const std::filesystem::path& run_dir, const SampleOptions& options) {
+  const auto [task, step] = load_run(run_dir, "sample");
+  const std::optional<std::string> text =
+      task->sample(options.prompt, options.tokens, options.temperature, options.seed);
+  check(text.has_value(), "sample: the task of '{}' does not generate text", run_dir.string());
+  return *text;
 }
 
 }  // namespace liandan::experiments

@@ -77,9 +77,13 @@ TEST_CASE("liandan: errors go to stderr with exit code 1") {
   CHECK(bad_key.code == 1);
   CHECK(bad_key.err ==
         "liandan: error: --set train.stepz=3: train.stepz: unknown key (did you mean 'steps'?)\n");
-  const CliResult sample = cli({"sample", dir.path.string()});
+  const std::string spiral = (dir.path / "spiral").string();
+  CHECK(
+      cli({"train", config.string(), "--set", "train.steps=10", "--out", spiral, "--quiet"}).code ==
+      0);
+  const CliResult sample = cli({"sample", spiral});
   CHECK(sample.code == 1);
-  CHECK(sample.err.find("not available yet") != std::string::npos);
+  CHECK(sample.err.find("does not generate text") != std::string::npos);
   const CliResult version = cli({"version"});
   CHECK(version.code == 0);
   CHECK(version.out.rfind("liandan ", 0) == 0);

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,11 @@ class Task {
   // The sampler state as named tensors (saved in checkpoints under "sampler.") and back.
   virtual nn::NamedTensors sampler_state() const = 0;
   virtual void load_sampler_state(const nn::NamedTensors& state) = 0;
+  // Text generated after prompt (`liandan sample`); nullopt for tasks that cannot.
+  virtual std::optional<std::string> sample(const std::string& /*prompt*/, std::int64_t /*tokens*/,
+                                            double /*temperature*/, std::uint64_t /*seed*/) {
+    return std::nullopt;
+  }
 };
 
 struct TaskEntry {

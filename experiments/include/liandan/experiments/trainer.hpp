@@ -54,4 +54,13 @@ class StopOnSigint {
 // Evaluates the latest checkpoint of a run directory: the task's eval metrics and "step".
 std::map<std::string, double> evaluate_run(const std::filesystem::path& run_dir);
 
+// Text from the latest checkpoint of a language-model run (liandan sample).
+struct SampleOptions {
+  std::string prompt = "";
+  std::int64_t tokens = 200;
+  double temperature = 0.8;
+  std::uint64_t seed = 0;
+};
+std::string sample_run(const std::filesystem::path& run_dir, const SampleOptions& options);
+
 }  // namespace liandan::experiments

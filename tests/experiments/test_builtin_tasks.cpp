@@ -1,0 +1,87 @@
+// The shipped experiments' tasks through the trainer: a byte-level GPT on the poems (resume
+// bit-identical, `sample`), the Fashion-MNIST MLP, and the position probe's variants.
+#include <doctest/doctest.h>
+
+#include "experiments/helpers.hpp"
+#include "liandan/experiments/metrics.hpp"
+#include "liandan/experiments/run_dir.hpp"
+#include "liandan/experiments/trainer.hpp"
+
+using namespace liandan;
+using namespace liandan::experiments;
+
+namespace {
+
+TrainOptions quiet(const fs::path& out, bool resume = false) {
+  return {.out_dir = out, .resume = resume, .console = false, .after_step = {}};
+}
+
+std::vector<json> untimed(const fs::path& run) {
+  std::vector<json> lines = read_metrics(RunDir(run).metrics());
+  for (json& line : lines)
+    for (const std::string& key : timing_fields) line.erase(key);
+  return lines;
+}
+
+constexpr const char* kTinyLm = R"(task: byte_lm
+data: {corpus: poems, block_size: 16, batch_size: 4, eval_batches: 2}
+model: {n_layers: 1, d_model: 16, n_heads: 2, positions: rope}
+optimizer: {name: adamw, adamw: {lr: 0.003}}
+train: {steps: 8, log_interval: 2, eval_interval: 4, checkpoint_interval: 4}
+seed: 1
+threads: 1
+)";
+
+}  // namespace
+
+TEST_CASE("byte_lm task: trains on the poems, resumes bit-identically, samples text") {
+  test::ScratchDir dir("byte_lm");
+  const Config config = Config::parse(kTinyLm, "lm.yaml");
+  CHECK(train(config, quiet(dir.path / "full")).finished);
+  const fs::path out = dir.path / "stopped";
+  TrainOptions stopping = quiet(out);
+  stopping.after_step = [](std::int64_t step) {
+    if (step == 3) request_stop();
+  };
+  CHECK(train(config, stopping).interrupted);
+  CHECK(train(config, quiet(out, true)).finished);
+  CHECK(untimed(out) == untimed(dir.path / "full"));
+  const std::vector<json> lines = read_metrics(RunDir(out).metrics());
+  CHECK(lines.back().contains("eval_bits_per_byte"));
+  CHECK(lines.back()["tokens_per_s"].get<double>() > 0);
+  const std::string text = sample_run(out, {.prompt = "床前", .tokens = 6, .seed = 2});
+  CHECK(text.rfind("床前", 0) == 0);
+  CHECK(text.size() == std::string("床前").size() + 6);
+}
+
+TEST_CASE("fashion_mlp task: a few steps on Fashion-MNIST, accuracy on the test images") {
+  test::ScratchDir dir("fashion");
+  const Config config = Config::parse(
+      "task: fashion_mlp\nmodel: {hidden: 32, depth: 1}\ndata: {batch_size: 64, eval_size: 500}\n"
+      "optimizer: {name: adam, adam: {lr: 0.003}}\n"
+      "train: {steps: 40, log_interval: 20, eval_interval: 40, checkpoint_interval: 40}\n"
+      "threads: 1\n",
+      "fashion.yaml");
+  CHECK(train(config, quiet(dir.path / "run")).finished);
+  const auto metrics = evaluate_run(dir.path / "run");
+  CHECK(metrics.at("accuracy") > 0.5);  // 40 steps of Adam: well above chance (0.1)
+}
+
+TEST_CASE("position_probe task: every variant builds and reports per-position accuracy") {
+  for (const char* variant : {"softmax", "boundary", "gau"}) {
+    CAPTURE(variant);
+    test::ScratchDir dir(std::string("probe_") + variant);
+    const Config config = Config::parse(
+        std::string("task: position_probe\ndata: {length: 8, batch_size: 2}\n"
+                    "model: {variant: ") +
+            variant +
+            ", positions: rope, n_layers: 1, d_model: 16, n_heads: 2}\n"
+            "train: {steps: 4, log_interval: 2, eval_interval: 4, checkpoint_interval: 4}\n"
+            "threads: 1\n",
+        "probe.yaml");
+    CHECK(train(config, quiet(dir.path / "run")).finished);
+    const auto metrics = evaluate_run(dir.path / "run");
+    CHECK(metrics.count("accuracy_pos08") == 1);
+    CHECK(metrics.at("accuracy") >= 0);
+  }
+}
