@@ -21,6 +21,9 @@ data::ByteCorpus load_corpus(const std::string& name) {
 }  // namespace
 
 ByteLmTask::ByteLmTask(const ByteLmOptions& o, std::uint64_t seed)
+    : ByteLmTask(o, seed, load_corpus(o.corpus)) {}
+
+ByteLmTask::ByteLmTask(const ByteLmOptions& o, std::uint64_t seed, const data::ByteCorpus& corpus)
     : options_(o),
       model_([&] {
         nn::GPTConfig c = o.gpt;
@@ -35,7 +38,7 @@ ByteLmTask::ByteLmTask(const ByteLmOptions& o, std::uint64_t seed)
                                                                .num_windows = std::int64_t(1) << 30,
                                                                .seed = data_seed(seed, 0)}),
           {.batch_size = o.batch_size, .shuffle = false}) {
-  const data::TokenWindows val(load_corpus(o.corpus).val, {.block_size = o.block_size});
+  const data::TokenWindows val(corpus.val, {.block_size = o.block_size});
   const std::int64_t n = std::min(o.eval_batches * o.batch_size, val.size());
   check(n > 0, "byte_lm: the validation split of '{}' is shorter than one block of {}", o.corpus,
         o.block_size);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fnmatch.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -254,7 +255,7 @@ std::vector<Key> optimizer_keys() {
                  {.path = "weight_decay",
                   .type = Type::number,
                   .fallback = "~",
-                  .help = "overrides the optimizer's weight_decay",
+                  .help = "overrides the optimizer's weight_decay (ignored by Amos)",
                   .min = 0}}},
   };
   for (const OptimizerEntry& e : optimizer_table())
@@ -312,7 +313,12 @@ OptimizerSetup make_optimizer(const Config& config, const nn::Module& model) {
           fmt::join(patterns, ", "));
     rest = std::move(unmatched);
     group.options["lr_mult"] = spec.get<double>("lr_scale");
-    if (spec.has("weight_decay")) group.options["weight_decay"] = spec.get<double>("weight_decay");
+    // An optimizer without a weight_decay option (Amos: its decay is built in) ignores a
+    // group's weight_decay, so one config serves a sweep over optimizers.
+    const bool has_decay = std::any_of(entry->options.begin(), entry->options.end(),
+                                       [](const Key& k) { return k.path == "weight_decay"; });
+    if (spec.has("weight_decay") && has_decay)
+      group.options["weight_decay"] = spec.get<double>("weight_decay");
     groups.push_back(std::move(group));
     setup.group_names.push_back(gname);
   }

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "liandan/data/loader.hpp"
+#include "liandan/data/text.hpp"
 #include "liandan/experiments/tasks.hpp"
 #include "liandan/nn/containers.hpp"
 #include "liandan/nn/models/gpt.hpp"
@@ -60,6 +61,8 @@ class ByteLmTask : public Task {
                                     double temperature, std::uint64_t seed) override;
 
  private:
+  ByteLmTask(const ByteLmOptions& options, std::uint64_t seed, const data::ByteCorpus& corpus);
+
   ByteLmOptions options_;
   nn::GPT model_;
   data::DataLoader train_;
