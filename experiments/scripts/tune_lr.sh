@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The lr tuning behind a comparison: for each OPTIMIZER=BASE_LR, the grid BASE/3, BASE, 3 BASE
-# on seed 0 with a shorter budget; prints "optimizer lr final_eval_loss" per run. The best lr
-# of each optimizer goes into the config. Finished runs are kept and not re-run.
+# The lr tuning behind a comparison: for each OPTIMIZER=BASE_LR, the grid BASE/3, BASE, 3 BASE,
+# 9 BASE on seed 0 (a shorter budget for the expensive tasks); prints "optimizer lr
+# final_eval_loss" per run. The best lr of each optimizer goes into the config. Finished runs
+# are kept and not re-run.
 #   experiments/scripts/tune_lr.sh CONFIG OUT_DIR STEPS OPTIMIZER=BASE_LR...
 set -euo pipefail
 config=$1 out=$2 steps=$3
@@ -9,7 +10,7 @@ shift 3
 liandan=${LIANDAN:-build/release/experiments/liandan}
 for spec in "$@"; do
   opt=${spec%%=*} base=${spec#*=}
-  for lr in $(python3 -c "b=$base; print(f'{b/3:.3g} {b:.3g} {b*3:.3g}')"); do
+  for lr in $(python3 -c "b=$base; print(f'{b/3:.3g} {b:.3g} {b*3:.3g} {b*9:.3g}')"); do
     dir="$out/${opt}_lr$lr"
     if [[ ! -f "$dir/summary.json" ]]; then
       rm -rf "$dir"

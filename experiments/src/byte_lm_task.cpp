@@ -31,15 +31,15 @@ ByteLmTask::ByteLmTask(const ByteLmOptions& o, std::uint64_t seed, const data::B
         c.max_len = o.block_size;
         return c;
       }()),
-      train_(
-          std::make_shared<data::TokenWindows>(
-              load_corpus(o.corpus).train, data::WindowOptions{.block_size = o.block_size,
-                                                               .random = true,
-                                                               // the loader keeps an order of this many indices (8 MiB):
+      train_(std::make_shared<data::TokenWindows>(
+                 load_corpus(o.corpus).train,
+                 data::WindowOptions{.block_size = o.block_size,
+                                     .random = true,
+                                     // the loader keeps an order of this many indices (8 MiB):
                                      // 2^20 windows last 65536 steps of 16 before repeating
                                      .num_windows = std::int64_t(1) << 20,
-                                                               .seed = data_seed(seed, 0)}),
-          {.batch_size = o.batch_size, .shuffle = false}) {
+                                     .seed = data_seed(seed, 0)}),
+             {.batch_size = o.batch_size, .shuffle = false}) {
   const data::TokenWindows val(corpus.val, {.block_size = o.block_size});
   const std::int64_t n = std::min(o.eval_batches * o.batch_size, val.size());
   check(n > 0, "byte_lm: the validation split of '{}' is shorter than one block of {}", o.corpus,

@@ -91,6 +91,8 @@ TrainResult train(const Config& config, const TrainOptions& options) {
     core::set_num_threads(static_cast<int>(threads));
   core::manual_seed(config.get<std::uint64_t>("seed"));
   const std::unique_ptr<Task> task = make_task(config);
+  if (const auto init = config.get<std::string>("init_from"); !init.empty())
+    load_model(init, *task);  // a resumed run then loads its own checkpoint over it
   OptimizerSetup setup = make_optimizer(config, task->model());
   optim::Optimizer& optimizer = *setup.optimizer;
   const optim::Schedule schedule = make_schedule(config);

@@ -85,3 +85,20 @@ TEST_CASE("position_probe task: every variant builds and reports per-position ac
     CHECK(metrics.at("accuracy") >= 0);
   }
 }
+
+TEST_CASE("init_from: a run starts from another run's model weights") {
+  test::ScratchDir dir("init_from");
+  const Config base = Config::parse(test::tiny_config, "tiny.yaml");
+  CHECK(train(base, quiet(dir.path / "pretrain")).finished);
+  const std::string checkpoint = RunDir(dir.path / "pretrain").checkpoint(30).string();
+  // lr 0: the fine-tuning run's model is exactly the loaded one
+  const Config tune =
+      Config::parse(test::tiny_config, "tiny.yaml",
+                    {"init_from=" + checkpoint, "optimizer.adamw.lr=0", "train.steps=10"});
+  CHECK(train(tune, quiet(dir.path / "tune")).finished);
+  CHECK(evaluate_run(dir.path / "tune").at("loss") ==
+        evaluate_run(dir.path / "pretrain").at("loss"));
+  const Config missing =
+      Config::parse(test::tiny_config, "tiny.yaml", {"init_from=" + (dir.path / "no.h5").string()});
+  CHECK_THROWS_AS(train(missing, quiet(dir.path / "bad")), Error);
+}
