@@ -2,6 +2,8 @@
 // banners below is the README's code block verbatim (the first test case checks it still is).
 #include <doctest/doctest.h>
 
+#include "support/readme.hpp"
+
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -62,40 +64,8 @@ double sgd_step(Net& net, const Tensor& x, const Tensor& labels, double lr) {
 // )
 // ---- end README block
 
-namespace {
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  REQUIRE_MESSAGE(in.good(), "cannot open " << path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// The body of the first ```cpp block after heading, up to its closing fence.
-std::string code_block_after(const std::string& markdown, const std::string& heading) {
-  const std::size_t at = markdown.find(heading);
-  REQUIRE_MESSAGE(at != std::string::npos, "no heading " << heading);
-  const std::string fence = "```cpp\n";
-  const std::size_t begin = markdown.find(fence, at);
-  REQUIRE(begin != std::string::npos);
-  const std::size_t end = markdown.find("\n```\n", begin + fence.size());
-  REQUIRE(end != std::string::npos);
-  return markdown.substr(begin + fence.size(), end + 1 - begin - fence.size());
-}
-
-}  // namespace
-
 TEST_CASE("Module README example: this file holds the README's code block verbatim") {
-  const std::string root = std::string(LIANDAN_FIXTURE_DIR) + "/../../";
-  const std::string block =
-      code_block_after(read_text(root + "README.md"), "## Write your own model");
-  const std::string source = read_text(root + "tests/nn/test_readme_example.cpp");
-  const std::string begin = "// ---- begin README block\n", end = "// ---- end README block\n";
-  const std::size_t b = source.find(begin), e = source.find(end);
-  REQUIRE(b != std::string::npos);
-  REQUIRE(e != std::string::npos);
-  CHECK(source.substr(b + begin.size(), e - b - begin.size()) == block);
+  test::check_readme_block("## Write your own model", "tests/nn/test_readme_example.cpp");
 }
 
 TEST_CASE("Module README example: forward shape, backward, parameter names, printing") {

@@ -149,4 +149,25 @@ inline core::Tensor run(Problem& problem, optim::Optimizer& opt, int steps) {
   return core::Tensor::from(std::span<const double>(rows), Shape{steps, width});
 }
 
+// The tensors' trajectories of a 20-step run against case c's.
+inline void check_multi_trajectory(const Fixture& f, const std::string& c, optim::Optimizer& opt,
+                                   Problem& problem, double rtol) {
+  const nn::NamedTensors params = problem.params();
+  std::vector<std::vector<double>> seen(params.size());
+  for (int s = 0; s < 20; ++s) {
+    problem.compute_grads();
+    opt.step();
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const std::vector<double> v = params[i].second.to_vector<double>();
+      seen[i].insert(seen[i].end(), v.begin(), v.end());
+    }
+  }
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    INFO("tensor " << params[i].first);
+    const core::Tensor expected = f.tensor(c + "/" + params[i].first + "_trajectory");
+    test::expect_close(core::Tensor::from(std::span<const double>(seen[i]), expected.shape()),
+                       expected, rtol, 1e-12);
+  }
+}
+
 }  // namespace liandan::test

@@ -34,27 +34,6 @@ optim::Amos make_amos(const test::Fixture& f, const std::string& c,
 
 }  // namespace
 
-// The tensors' trajectories of a 20-step run against case c's.
-void check_multi_trajectory(const test::Fixture& f, const std::string& c, optim::Optimizer& opt,
-                            test::Problem& problem) {
-  const nn::NamedTensors params = problem.params();
-  std::vector<std::vector<double>> seen(params.size());
-  for (int s = 0; s < 20; ++s) {
-    problem.compute_grads();
-    opt.step();
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      const std::vector<double> v = params[i].second.to_vector<double>();
-      seen[i].insert(seen[i].end(), v.begin(), v.end());
-    }
-  }
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    INFO("tensor " << params[i].first);
-    const core::Tensor expected = f.tensor(c + "/" + params[i].first + "_trajectory");
-    test::expect_close(core::Tensor::from(std::span<const double>(seen[i]), expected.shape()),
-                       expected, 1e-10, 1e-12);
-  }
-}
-
 TEST_CASE("Amos: 20 steps match the NumPy transcription of ALGORITHMS.md") {
   const test::Fixture f("optim_numpy");
   for (const std::string c :
@@ -62,7 +41,7 @@ TEST_CASE("Amos: 20 steps match the NumPy transcription of ALGORITHMS.md") {
     INFO("case " << c);
     test::MultiQuadratic problem(f);
     optim::Amos opt = make_amos(f, c, problem.params());
-    check_multi_trajectory(f, c, opt, problem);
+    test::check_multi_trajectory(f, c, opt, problem, 1e-10);
   }
 }
 

@@ -42,21 +42,7 @@ TEST_CASE("Muon: 20 steps match the NumPy transcription of ALGORITHMS.md") {
     CHECK(opt.uses_muon(0));
     CHECK(opt.uses_muon(1));
     CHECK(!opt.uses_muon(2));
-    std::vector<std::vector<double>> seen(params.size());
-    for (int s = 0; s < 20; ++s) {
-      problem.compute_grads();
-      opt.step();
-      for (std::size_t i = 0; i < params.size(); ++i) {
-        const std::vector<double> v = params[i].second.to_vector<double>();
-        seen[i].insert(seen[i].end(), v.begin(), v.end());
-      }
-    }
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      INFO("tensor " << params[i].first);
-      const core::Tensor expected = f.tensor(c + "/" + params[i].first + "_trajectory");
-      test::expect_close(core::Tensor::from(std::span<const double>(seen[i]), expected.shape()),
-                         expected, 1e-9, 1e-12);
-    }
+    test::check_multi_trajectory(f, c, opt, problem, 1e-9);
   }
 }
 
