@@ -2,6 +2,7 @@
 #include "liandan/nn/models/gpt.hpp"
 
 #include "liandan/autograd/ops.hpp"
+#include "liandan/nn/init.hpp"
 
 namespace liandan::nn {
 
@@ -51,6 +52,10 @@ GPT::GPT(GPTConfig c)
     head.emplace(c.d_model, c.vocab_size, LinearOptions{.bias = false, .dtype = c.dtype});
     register_module("head", *head);
   }
+  // GPT-2's init for the embeddings (N(0, 0.02)): with the head tied to them, nn::Embedding's
+  // N(0, 1) would give initial logits of std ~sqrt(d_model) and a loss far above log(vocab).
+  init::normal_(tok_emb.weight, 0, 0.02);
+  if (pos_emb) init::normal_(pos_emb->weight, 0, 0.02);
 }
 
 Tensor GPT::embed(const Tensor& tokens, std::int64_t offset) {

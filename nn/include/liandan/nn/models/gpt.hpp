@@ -1,7 +1,9 @@
 // nn::GPT: a GPT-style decoder LM. Tokens + positions -> n_layers pre-LN causal
 // TransformerBlocks -> LayerNorm -> logits over the vocabulary (head tied to the token
 // embedding by default, as GPT-2). Positions: learned absolute, sinusoidal, RoPE or none;
-// attention: softmax (KV cache) or causal linear (recurrent state) for generation.
+// attention: softmax (KV cache) or causal linear (recurrent state) for generation. Token and
+// learned position embeddings start N(0, 0.02) as GPT-2's; the other layers keep PyTorch's
+// default init.
 #pragma once
 
 #include <cstdint>
