@@ -145,7 +145,8 @@ def main():
         "model": args.model, "impl": impl, "ms_per_step": median, "steps": len(ms),
         "tokens_per_s": b * t / (median / 1e3),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "threads": args.threads, "adamw": opt_kind or "default", "sdpa": HAS_SDPA,
+        "threads": args.threads, "params": sum(p.numel() for p in model.parameters()),
+        "adamw": next(iter(opt_kind), "default"), "sdpa": HAS_SDPA,
     }))
 
 

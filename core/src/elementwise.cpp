@@ -2,6 +2,7 @@
 // All run on detail::elementwise (Note [Elementwise loop]); the functors are the math.
 #include "liandan/core/elementwise.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "elementwise_loop.hpp"
@@ -130,6 +131,53 @@ Tensor gelu(const Tensor& x, GeluApprox approx) {
                                     [](auto v) { return gelu_tanh(v); });
   return unary<Accepts::floating>(x, "gelu", kTranscendental, [](auto v) { return gelu_erf(v); });
 }
+
+// Note [Fused gelu backward]: dx = g * gelu'(x), where gelu'(x) = Phi(x) + x phi(x) (erf form),
+// or (1 + t) / 2 + x (1 - t^2) k (1 + 3 c x^2) / 2 with t = tanh(k (x + c x^3)) (tanh form), in
+// one pass over x and g. Blocks of kBlock elements run one `omp simd` loop per transcendental
+// function: a loop calling both vexp and verf exceeds GCC's inlining budget, and an
+// out-of-line call would keep it scalar.
+Tensor gelu_backward(const Tensor& grad, const Tensor& x, GeluApprox approx) {
+  check_same_dtype(grad, x, "gelu_backward");
+  check(grad.shape() == x.shape(), "gelu_backward: grad {} and x {} differ in shape", grad.shape(),
+        x.shape());
+  const Tensor gc = grad.contiguous(), xc = x.contiguous();
+  Tensor out = Tensor::empty(x.shape(), x.dtype());
+  dispatch_floating(x.dtype(), "gelu_backward", [&]<typename T>() {
+    const T *gp = gc.data<T>(), *xp = xc.data<T>();
+    T* op = out.data<T>();
+    constexpr std::int64_t block = detail::kBlock;
+    const std::int64_t blocks = (x.numel() + block - 1) / block;
+    detail::parallel_for(blocks, block * kTranscendental, [&](std::int64_t b0, std::int64_t b1) {
+      T pdf[block];
+      for (std::int64_t b = b0; b < b1; ++b) {
+        const std::int64_t start = b * block, n = std::min(block, x.numel() - start);
+        const T *g = gp + start, *v = xp + start;
+        T* o = op + start;
+        if (approx == GeluApprox::tanh) {
+          constexpr T k = T(0.79788456080286535588), c = T(0.044715);
+#pragma omp simd
+          for (std::int64_t i = 0; i < n; ++i) {
+            const T t = detail::vtanh(k * (v[i] + c * v[i] * v[i] * v[i]));
+            o[i] = g[i] * (T(0.5) * (T(1) + t) +
+                           T(0.5) * v[i] * (T(1) - t * t) * k * (T(1) + T(3) * c * v[i] * v[i]));
+          }
+          continue;
+        }
+#pragma omp simd
+        for (std::int64_t i = 0; i < n; ++i)
+          pdf[i] = T(0.39894228040143267794) * detail::vexp(T(-0.5) * v[i] * v[i]);
+#pragma omp simd
+        for (std::int64_t i = 0; i < n; ++i) {
+          const T cdf = T(0.5) * (T(1) + detail::verf(v[i] * T(0.70710678118654752440)));
+          o[i] = g[i] * (cdf + v[i] * pdf[i]);
+        }
+      }
+    });
+  });
+  return out;
+}
+
 Tensor silu(const Tensor& x) {
   return unary<Accepts::floating>(x, "silu", kTranscendental,
                                   [](auto v) { return v * sigmoid_of(v); });

@@ -8,6 +8,7 @@
 #include <numbers>
 
 #include "liandan/autograd/autograd.hpp"
+#include "support/fixtures.hpp"
 #include "support/gradients.hpp"
 
 using namespace liandan;
@@ -110,6 +111,24 @@ TEST_CASE("gelu (erf and tanh forms), silu: forward matches core; gradients; val
   const double s = 1 / (1 + std::exp(-1.5));
   CHECK(grad_of_sum([](const Tensor& v) { return silu(v); }, {1.5})[0] ==
         doctest::Approx(s * (1 + 1.5 * (1 - s))));
+}
+
+TEST_CASE("gelu: fused backward (no create_graph) == composed backward, both forms, f64 and f32") {
+  // Wide inputs: the tails (|x| up to ~12) are where erf, exp and tanh saturate. f32 is held to
+  // the f64 composition: near saturation, 1 - t^2 cancels in f32 on either path.
+  const Tensor x = rnd_mapped({5, 37}, [](double v) { return 4 * v; });
+  const Tensor g = randn({5, 37}, {.dtype = DType::f64});
+  const Tensor x32(x.data().to(DType::f32), true), g32(g.data().to(DType::f32));
+  for (GeluApprox a : {GeluApprox::none, GeluApprox::tanh}) {
+    CAPTURE(static_cast<int>(a));
+    const Tensor fused = autograd::grad({gelu(x, a)}, {x}, {g})[0];
+    const Tensor composed = autograd::grad({gelu(x, a)}, {x}, {g}, {.create_graph = true})[0];
+    CHECK(!fused.requires_grad());
+    CHECK(composed.requires_grad());
+    test::expect_close(fused.data(), composed.data(), 1e-14, 1e-14);
+    const Tensor fused32 = autograd::grad({gelu(x32, a)}, {x32}, {g32})[0];
+    test::expect_close(fused32.data().to(DType::f64), composed.data(), 1e-5, 1e-5);
+  }
 }
 
 TEST_CASE("elu: forward matches core; gradients on both sides; no NaN for large x") {

@@ -5,6 +5,7 @@
 //              d/dx = g ((1 + t) / 2 + x (1 - t^2) k (1 + 3 c x^2) / 2),  k = sqrt(2/pi)
 #include <numbers>
 
+#include "liandan/autograd/grad_mode.hpp"
 #include "liandan/autograd/node.hpp"
 #include "liandan/autograd/ops.hpp"
 
@@ -23,6 +24,8 @@ struct GeluBackward final : Node {
   SavedTensor x;
   std::vector<Tensor> backward(const std::vector<Tensor>& g) override {
     const Tensor xx = x.unpack(*this);
+    // Without create_graph, one fused pass; otherwise the differentiable composition below.
+    if (!GradMode::enabled()) return {Tensor(core::gelu_backward(g[0].data(), xx.data(), approx))};
     if (approx == GeluApprox::tanh) {
       const Tensor x2 = xx * xx;
       const Tensor t = tanh(xx * (x2 * kC + 1.0) * kSqrt2_Pi);

@@ -7,9 +7,9 @@
 namespace liandan::core {
 
 // ---- unary (floating dtypes unless noted)
-Tensor neg(const Tensor& x);  // numeric
-Tensor abs(const Tensor& x);  // numeric
-Tensor sign(const Tensor& x); // numeric; sign(0) = 0
+Tensor neg(const Tensor& x);   // numeric
+Tensor abs(const Tensor& x);   // numeric
+Tensor sign(const Tensor& x);  // numeric; sign(0) = 0
 Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);
 Tensor sqrt(const Tensor& x);
@@ -20,6 +20,8 @@ Tensor erf(const Tensor& x);
 Tensor relu(const Tensor& x);
 enum class GeluApprox { none, tanh };  // erf form, or the tanh approximation
 Tensor gelu(const Tensor& x, GeluApprox approx = GeluApprox::none);
+// grad * d gelu(x) / dx in one pass: gelu's backward when no graph of it is needed.
+Tensor gelu_backward(const Tensor& grad, const Tensor& x, GeluApprox approx = GeluApprox::none);
 Tensor silu(const Tensor& x);
 Tensor elu(const Tensor& x, double alpha = 1.0);
 Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
