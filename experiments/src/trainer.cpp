@@ -1,8 +1,6 @@
 // The training loop: see Note [Bit-identical resume] in trainer.hpp.
 #include "liandan/experiments/trainer.hpp"
 
-#include "liandan/optim/param_groups.hpp"
-
 #include <fmt/format.h>
 
 #include <atomic>
