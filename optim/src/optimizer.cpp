@@ -92,21 +92,20 @@ std::vector<ParamGroup> single_group(const NamedTensors& named_parameters) {
   return {ParamGroup{named_parameters, {}}};
 }
 
-const ParamGroup& Optimizer::group_of(std::size_t index) const {
+std::pair<const ParamGroup*, std::size_t> Optimizer::locate(std::size_t index) const {
+  std::size_t offset = index;
   for (const ParamGroup& group : groups_) {
-    if (index < group.params.size()) return group;
-    index -= group.params.size();
+    if (offset < group.params.size()) return {&group, offset};
+    offset -= group.params.size();
   }
   throw Error(fmt::format("{}: no parameter {} (it has {})", name(), index, num_params_));
 }
 
+const ParamGroup& Optimizer::group_of(std::size_t index) const { return *locate(index).first; }
+
 const std::pair<std::string, Tensor>& Optimizer::param(std::size_t index) const {
-  const std::size_t total = index;
-  for (const ParamGroup& group : groups_) {
-    if (index < group.params.size()) return group.params[index];
-    index -= group.params.size();
-  }
-  throw Error(fmt::format("{}: no parameter {} (it has {})", name(), total, num_params_));
+  const auto [group, offset] = locate(index);
+  return group->params[offset];
 }
 
 Options Optimizer::per_param_options(std::size_t index) const { return group_of(index).options; }

@@ -26,6 +26,7 @@
 #include <initializer_list>
 #include <map>
 #include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -117,6 +118,8 @@ class Optimizer {
   const std::pair<std::string, Tensor>& param(std::size_t index) const;
 
  private:
+  // The group of parameter index and the parameter's position in it.
+  std::pair<const ParamGroup*, std::size_t> locate(std::size_t index) const;
   void check_option(const std::string& key, const OptionValue& value, std::size_t group) const;
 
   std::string name_;
