@@ -170,4 +170,25 @@ inline void check_multi_trajectory(const Fixture& f, const std::string& c, optim
   }
 }
 
+// make(params) builds an optimizer over the multi-tensor quadratic. A run stopped after
+// `first` steps and restored, by state_dict, into a fresh optimizer over a copy of its
+// parameters ends after `second` more steps where an uninterrupted run ends, bit for bit.
+template <typename Make>
+void check_multi_resume(const Fixture& f, Make make, int first, int second) {
+  MultiQuadratic straight(f);
+  auto opt = make(straight.params());
+  const core::Tensor expected = run(straight, opt, first + second);
+
+  MultiQuadratic before(f);
+  auto opt1 = make(before.params());
+  run(before, opt1, first);
+  MultiQuadratic after(f);
+  for (std::size_t i = 0; i < after.params().size(); ++i)
+    after.params()[i].second.data().copy_(before.params()[i].second.data());
+  auto opt2 = make(after.params());
+  opt2.load_state_dict(opt1.state_dict());
+  run(after, opt2, second);
+  CHECK(flat(after.params()) == expected.select(0, first + second - 1).to_vector<double>());
+}
+
 }  // namespace liandan::test

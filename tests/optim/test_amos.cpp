@@ -144,19 +144,10 @@ TEST_CASE("Amos: f32 parameters follow the f64 trajectory") {
 
 TEST_CASE("Amos state_dict: a run restored mid-way continues bit-identically") {
   const test::Fixture f("optim_numpy");
-  const std::string c = "multi_amos_momentum_clip";
-  test::MultiQuadratic straight(f);
-  optim::Amos opt = make_amos(f, c, straight.params());
-  const core::Tensor expected = test::run(straight, opt, 12);
-
-  test::MultiQuadratic first(f);
-  optim::Amos opt1 = make_amos(f, c, first.params());
-  test::run(first, opt1, 5);
-  test::MultiQuadratic second(f);
-  for (std::size_t i = 0; i < 3; ++i)
-    second.params()[i].second.data().copy_(first.params()[i].second.data());
-  optim::Amos opt2 = make_amos(f, c, second.params());
-  opt2.load_state_dict(opt1.state_dict());
-  test::run(second, opt2, 7);
-  CHECK(test::flat(second.params()) == expected.select(0, 11).to_vector<double>());
+  test::check_multi_resume(
+      f,
+      [&](const nn::NamedTensors& params) {
+        return make_amos(f, "multi_amos_momentum_clip", params);
+      },
+      5, 7);
 }

@@ -109,19 +109,8 @@ TEST_CASE("Muon: default parameter choice, per-group override and option errors"
 
 TEST_CASE("Muon state_dict: a run restored mid-way continues bit-identically") {
   const test::Fixture f("optim_numpy");
-  const std::string c = "multi_muon_moonshot";
-  test::MultiQuadratic straight(f);
-  optim::Muon opt = make_muon(f, c, straight.params());
-  const core::Tensor expected = test::run(straight, opt, 12);
-
-  test::MultiQuadratic first(f);
-  optim::Muon opt1 = make_muon(f, c, first.params());
-  test::run(first, opt1, 5);
-  test::MultiQuadratic second(f);
-  for (std::size_t i = 0; i < 3; ++i)
-    second.params()[i].second.data().copy_(first.params()[i].second.data());
-  optim::Muon opt2 = make_muon(f, c, second.params());
-  opt2.load_state_dict(opt1.state_dict());
-  test::run(second, opt2, 7);
-  CHECK(test::flat(second.params()) == expected.select(0, 11).to_vector<double>());
+  test::check_multi_resume(
+      f,
+      [&](const nn::NamedTensors& params) { return make_muon(f, "multi_muon_moonshot", params); },
+      5, 7);
 }
