@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "liandan/experiments/builtin_tasks.hpp"
+#include "liandan/experiments/generative_tasks.hpp"
 #include "liandan/experiments/spiral_task.hpp"
 
 namespace liandan::experiments {
@@ -38,6 +39,14 @@ const Tensor& Batch::operator[](const std::string& name) const {
   for (const auto& [key, t] : tensors)
     if (key == name) return t;
   throw Error(fmt::format("Batch: no tensor '{}'", name));
+}
+
+Tensor Task::loss(const Batch&) { throw Error("task: this task defines train_step, not loss"); }
+
+StepResult Task::train_step(const Batch& batch, const UpdateFn& update) {
+  Tensor l = loss(batch);
+  const double grad_norm = update(l, "");
+  return {.loss = std::move(l), .grad_norm = grad_norm, .extra = {}};
 }
 
 const std::vector<TaskEntry>& task_table() {
@@ -133,6 +142,9 @@ const std::vector<TaskEntry>& task_table() {
                             .batch_size = c.get<std::int64_t>("data.batch_size")},
                c.get<std::uint64_t>("seed"));
          }},
+        vae_fashion_entry(),
+        eae_fashion_entry(),
+        gan_mixture_entry(),
     };
   }();
   return table;

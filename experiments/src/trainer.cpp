@@ -94,7 +94,7 @@ TrainResult train(const Config& config, const TrainOptions& options) {
   OptimizerSetup setup = make_optimizer(config, task->model());
   optim::Optimizer& optimizer = *setup.optimizer;
   const optim::Schedule schedule = make_schedule(config);
-  const std::vector<Tensor> params = task->model().parameters();
+  const nn::NamedTensors named_params = task->model().named_parameters();
   if (!options.resume) write_file_atomic(dir.groups(), optim::format_groups(optimizer));
 
   TrainerState state;
@@ -117,17 +117,29 @@ TrainResult train(const Config& config, const TrainOptions& options) {
   Clock::time_point window_start = start;
   std::int64_t window_examples = 0, window_tokens = 0, window_steps = 0;
   double rate = 0;
-  const double no_clip = std::numeric_limits<double>::infinity();
+  const double max_norm =
+      setup.clip_grad_norm > 0 ? setup.clip_grad_norm : std::numeric_limits<double>::infinity();
+  // One update of the parameters under prefix: Note [Multi-update steps] in tasks.hpp.
+  const UpdateFn update = [&](const Tensor& loss, const std::string& prefix) {
+    optimizer.zero_grad();
+    loss.backward();
+    std::vector<Tensor> updated;
+    for (const auto& [name, p] : named_params) {
+      if (name.starts_with(prefix))
+        updated.push_back(p);
+      else
+        p.zero_grad(/*set_to_none=*/true);
+    }
+    const double grad_norm = optim::clip_grad_norm_(updated, max_norm);
+    optimizer.step();
+    return grad_norm;
+  };
   while (state.step < total) {
     const Batch batch = task->next_batch();
-    optimizer.zero_grad();
-    const Tensor loss = task->loss(batch);
-    loss.backward();
-    const double grad_norm =
-        optim::clip_grad_norm_(params, setup.clip_grad_norm > 0 ? setup.clip_grad_norm : no_clip);
     optim::apply_schedule(optimizer, schedule, state.step);
-    optimizer.step();
-    const double loss_value = loss.item();
+    const StepResult result = task->train_step(batch, update);
+    const double loss_value = result.loss.item();
+    const double grad_norm = result.grad_norm;
     check(std::isfinite(loss_value),
           "step {}: the training loss is {}; stopping, the last checkpoint is kept", state.step + 1,
           loss_value);
@@ -150,6 +162,7 @@ TrainResult train(const Config& config, const TrainOptions& options) {
         lrs[setup.group_names[g]] = optimizer.param_groups()[g].lr();
       line["lr"] = lrs;
       line["grad_norm"] = grad_norm;
+      for (const auto& [name, value] : result.extra) line[name] = value;
       line[tokens ? "tokens_per_s" : "examples_per_s"] = rate;
       line["wall_time"] = state.wall_time;
       std::string eval_text;
@@ -158,6 +171,7 @@ TrainResult train(const Config& config, const TrainOptions& options) {
           line["eval_" + name] = value;
           eval_text += fmt::format(" eval_{} {:.4f}", name, value);
         }
+      if (eval_due) task->save_samples(dir.root(), state.step);
       append_metrics(dir.metrics(), line);
       log.step_line(fmt::format("step {}/{} loss {:.4f} lr {:.3g} grad_norm {:.3g} {} {}/s{}",
                                 state.step, total, loss_value, optimizer.param_groups().back().lr(),

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "experiments/helpers.hpp"
+#include "experiments/run_checks.hpp"
 #include "liandan/experiments/metrics.hpp"
 #include "liandan/experiments/run_dir.hpp"
 #include "liandan/experiments/trainer.hpp"
@@ -16,29 +17,8 @@ using namespace liandan::experiments;
 
 namespace {
 
-// metrics.jsonl without the timing fields.
-std::vector<json> untimed_metrics(const fs::path& run) {
-  std::vector<json> lines = read_metrics(RunDir(run).metrics());
-  for (json& line : lines)
-    for (const std::string& key : timing_fields) line.erase(key);
-  return lines;
-}
-
-// Every tensor of two checkpoints equal bit for bit, apart from the wall time.
-void check_same_checkpoint(const fs::path& a, const fs::path& b) {
-  const nn::Checkpoint ca = nn::load(a.string()), cb = nn::load(b.string());
-  REQUIRE(ca.tensors.size() == cb.tensors.size());
-  for (std::size_t i = 0; i < ca.tensors.size(); ++i) {
-    const auto& [name, ta] = ca.tensors[i];
-    CAPTURE(name);
-    CHECK(name == cb.tensors[i].first);
-    if (name == "trainer.wall_time") continue;
-    const core::Tensor x = ta.data().contiguous(), y = cb.tensors[i].second.data().contiguous();
-    REQUIRE(x.shape() == y.shape());
-    REQUIRE(x.dtype() == y.dtype());
-    CHECK(std::memcmp(x.raw_data(), y.raw_data(), x.numel() * element_size(x.dtype())) == 0);
-  }
-}
+using test::check_same_checkpoint;
+using test::untimed_metrics;
 
 TrainOptions quiet(const fs::path& out, bool resume = false) {
   return {.out_dir = out, .resume = resume, .console = false, .after_step = {}};

@@ -2,8 +2,19 @@
 // trainer seeds), hands out training batches, computes the loss and the eval metrics, and
 // exposes the state of its data sampler so a resumed run draws the same batches.
 // Adding a task is adding a row to task_table() (tasks.cpp) with its config keys.
+//
+// Note [Multi-update steps]: a step is one update of every parameter by default; a task may
+// override train_step to make several, each of the parameters under one name prefix (a GAN:
+// n_dis updates of "critic." then one of "generator."). They share the trainer's one optimizer:
+// update() drops the gradients outside the prefix and Optimizer::step() skips parameters
+// without a gradient (as torch.optim skips p.grad None), so each parameter's state (Adam's
+// step count and moments, weight decay) advances only on its own updates, exactly as with one
+// optimizer per prefix, while one state_dict, one schedule and the config's parameter groups
+// (e.g. a larger lr for "critic.*") cover them all. Optimizers whose update couples parameters
+// would break this; none of the table does.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -24,19 +35,42 @@ struct Batch {
   const Tensor& operator[](const std::string& name) const;
 };
 
+// One optimizer update within a step (Note [Multi-update steps]): zero_grad, loss.backward(),
+// the gradients of parameters whose name does not start with prefix dropped ("" keeps all),
+// clipping (optimizer.clip_grad_norm) and Optimizer::step(). Returns the gradient norm of the
+// updated parameters before clipping.
+using UpdateFn = std::function<double(const Tensor& loss, const std::string& prefix)>;
+
+// What a step reports: "loss" and "grad_norm" of the metrics line, plus task-specific values
+// logged beside them (a GAN's "generator_loss").
+struct StepResult {
+  Tensor loss;
+  double grad_norm = 0;
+  std::map<std::string, double> extra;
+};
+
 class Task {
  public:
   virtual ~Task() = default;
   virtual nn::Module& model() = 0;
   // The next training batch; advances the sampler.
   virtual Batch next_batch() = 0;
-  // The training loss of batch, a 0-dim tensor with a graph to the model's parameters.
-  virtual Tensor loss(const Batch& batch) = 0;
+  // The training loss of batch, a 0-dim tensor with a graph to the model's parameters. A task
+  // that overrides train_step need not define it (the default throws).
+  virtual Tensor loss(const Batch& batch);
+  // One training step on batch; the default is one update of every parameter by loss(batch).
+  virtual StepResult train_step(const Batch& batch, const UpdateFn& update);
   // Metrics on the held-out set ("loss", "accuracy", ...), computed without a graph; must not
   // touch the training sampler.
   virtual std::map<std::string, double> evaluate() = 0;
   // Whether a larger value of an eval metric is better (for the best-so-far in summary.json).
   virtual bool higher_is_better(const std::string& metric) const { return metric == "accuracy"; }
+  // Pictures of the model at an eval step, written into the run directory (e.g.
+  // "samples_step_<step>.png"); none by default. Like evaluate(), must not touch the training
+  // sampler nor the default generator.
+  virtual void save_samples(const std::filesystem::path& run_dir, std::int64_t step) {
+    (void)run_dir, (void)step;
+  }
   // The sampler state as named tensors (saved in checkpoints under "sampler.") and back.
   virtual nn::NamedTensors sampler_state() const = 0;
   virtual void load_sampler_state(const nn::NamedTensors& state) = 0;

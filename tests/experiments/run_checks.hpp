@@ -1,0 +1,40 @@
+// Shared by the experiments tests: comparing two runs (metrics lines without timing, checkpoint
+// tensors bit for bit).
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cstring>
+
+#include "liandan/experiments/metrics.hpp"
+#include "liandan/experiments/run_dir.hpp"
+#include "liandan/nn/checkpoint.hpp"
+
+namespace liandan::test {
+
+// metrics.jsonl without the timing fields.
+inline std::vector<experiments::json> untimed_metrics(const std::filesystem::path& run) {
+  std::vector<experiments::json> lines =
+      experiments::read_metrics(experiments::RunDir(run).metrics());
+  for (experiments::json& line : lines)
+    for (const std::string& key : experiments::timing_fields) line.erase(key);
+  return lines;
+}
+
+// Every tensor of two checkpoints equal bit for bit, apart from the wall time.
+inline void check_same_checkpoint(const std::filesystem::path& a, const std::filesystem::path& b) {
+  const nn::Checkpoint ca = nn::load(a.string()), cb = nn::load(b.string());
+  REQUIRE(ca.tensors.size() == cb.tensors.size());
+  for (std::size_t i = 0; i < ca.tensors.size(); ++i) {
+    const auto& [name, ta] = ca.tensors[i];
+    CAPTURE(name);
+    CHECK(name == cb.tensors[i].first);
+    if (name == "trainer.wall_time") continue;
+    const core::Tensor x = ta.data().contiguous(), y = cb.tensors[i].second.data().contiguous();
+    REQUIRE(x.shape() == y.shape());
+    REQUIRE(x.dtype() == y.dtype());
+    CHECK(std::memcmp(x.raw_data(), y.raw_data(), x.numel() * element_size(x.dtype())) == 0);
+  }
+}
+
+}  // namespace liandan::test
