@@ -23,18 +23,16 @@
 
 #include <cmath>
 #include <limits>
-#include <type_traits>
 #include <vector>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
-
 #include "liandan/core/elementwise.hpp"
+#include "tile_gemm.hpp"
 #include "vmath.hpp"
 
 namespace liandan::core {
 namespace {
+
+using detail::gemm_accumulate;
 
 constexpr std::int64_t kQueryTile = 64;
 constexpr std::int64_t kKeyTile = 64;
@@ -61,105 +59,6 @@ struct MaskView {
   const bool* keep = nullptr;
   std::int64_t sb = 0, sh = 0, st = 0, ss = 0;
 };
-
-// C (m x n, row stride ldc) += A (m x K, element (i, k) at a[i a_rs + k a_cs]) B (K x n, row
-// stride ldb): the portable loop, four rows of C per pass.
-template <typename T>
-void gemm_loop(T* c, std::int64_t ldc, const T* a, std::int64_t a_rs, std::int64_t a_cs, const T* b,
-               std::int64_t ldb, std::int64_t m, std::int64_t n, std::int64_t K) {
-  std::int64_t i = 0;
-  for (; i + 4 <= m; i += 4) {
-    T *c0 = c + i * ldc, *c1 = c0 + ldc, *c2 = c1 + ldc, *c3 = c2 + ldc;
-    const T* ai = a + i * a_rs;
-    for (std::int64_t k = 0; k < K; ++k) {
-      const T a0 = ai[k * a_cs], a1 = ai[a_rs + k * a_cs], a2 = ai[2 * a_rs + k * a_cs],
-              a3 = ai[3 * a_rs + k * a_cs];
-      const T* bk = b + k * ldb;
-#pragma omp simd
-      for (std::int64_t j = 0; j < n; ++j) {
-        c0[j] += a0 * bk[j];
-        c1[j] += a1 * bk[j];
-        c2[j] += a2 * bk[j];
-        c3[j] += a3 * bk[j];
-      }
-    }
-  }
-  for (; i < m; ++i) {
-    T* ci = c + i * ldc;
-    for (std::int64_t k = 0; k < K; ++k) {
-      const T ak = a[i * a_rs + k * a_cs];
-      const T* bk = b + k * ldb;
-#pragma omp simd
-      for (std::int64_t j = 0; j < n; ++j) ci[j] += ak * bk[j];
-    }
-  }
-}
-
-#if defined(__AVX512F__)
-// The f32 register-blocked kernel: a 4 x 16V block of C stays in 4V zmm registers over the whole
-// K loop (the portable loop reloads and stores C for every k). V = 4 gives 16 independent
-// accumulators, enough to hide the FMA latency.
-template <int V, bool kOverwrite>
-void kernel_4xv(float* c, std::int64_t ldc, const float* a, std::int64_t a_rs, std::int64_t a_cs,
-                const float* b, std::int64_t ldb, std::int64_t K) {
-  __m512 acc[4][V];
-#pragma GCC unroll 4
-  for (int r = 0; r < 4; ++r)
-#pragma GCC unroll 4
-    for (int v = 0; v < V; ++v)
-      acc[r][v] = kOverwrite ? _mm512_setzero_ps() : _mm512_loadu_ps(c + r * ldc + 16 * v);
-  for (std::int64_t k = 0; k < K; ++k) {
-    __m512 bk[V];
-#pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) bk[v] = _mm512_loadu_ps(b + k * ldb + 16 * v);
-    const float* ak = a + k * a_cs;
-#pragma GCC unroll 4
-    for (int r = 0; r < 4; ++r) {
-      const __m512 x = _mm512_set1_ps(ak[r * a_rs]);
-#pragma GCC unroll 4
-      for (int v = 0; v < V; ++v) acc[r][v] = _mm512_fmadd_ps(x, bk[v], acc[r][v]);
-    }
-  }
-#pragma GCC unroll 4
-  for (int r = 0; r < 4; ++r)
-#pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) _mm512_storeu_ps(c + r * ldc + 16 * v, acc[r][v]);
-}
-#endif
-
-// C += A B as above, or C = A B when overwrite; f32 blocks of 4 x 64 and 4 x 32 take the
-// register-blocked kernel where available.
-template <typename T>
-void gemm_accumulate(T* c, std::int64_t ldc, const T* a, std::int64_t a_rs, std::int64_t a_cs,
-                     const T* b, std::int64_t ldb, std::int64_t m, std::int64_t n, std::int64_t K,
-                     bool overwrite = false) {
-  auto zero = [&](std::int64_t i0, std::int64_t i1, std::int64_t j0) {
-    for (std::int64_t i = i0; i < i1; ++i)
-      for (std::int64_t j = j0; j < n; ++j) c[i * ldc + j] = 0;
-  };
-#if defined(__AVX512F__)
-  if constexpr (std::is_same_v<T, float>) {
-    const std::int64_t m4 = m / 4 * 4, n32 = n / 32 * 32;
-    for (std::int64_t i = 0; i < m4; i += 4) {
-      float* ci = c + i * ldc;
-      const float* ai = a + i * a_rs;
-      std::int64_t j = 0;
-      for (; j + 64 <= n; j += 64)
-        overwrite ? kernel_4xv<4, true>(ci + j, ldc, ai, a_rs, a_cs, b + j, ldb, K)
-                  : kernel_4xv<4, false>(ci + j, ldc, ai, a_rs, a_cs, b + j, ldb, K);
-      for (; j < n32; j += 32)
-        overwrite ? kernel_4xv<2, true>(ci + j, ldc, ai, a_rs, a_cs, b + j, ldb, K)
-                  : kernel_4xv<2, false>(ci + j, ldc, ai, a_rs, a_cs, b + j, ldb, K);
-    }
-    if (overwrite) zero(0, m4, n32), zero(m4, m, 0);
-    if (n32 < n) gemm_loop(c + n32, ldc, a, a_rs, a_cs, b + n32, ldb, m4, n - n32, K);
-    if (m4 < m) gemm_loop(c + m4 * ldc, ldc, a + m4 * a_rs, a_rs, a_cs, b, ldb, m - m4, n, K);
-    return;
-  }
-#endif
-  if (overwrite) zero(0, m, 0);
-  gemm_loop(c, ldc, a, a_rs, a_cs, b, ldb, m, n, K);
-}
 
 // s (m x n, row stride kKeyTile) = scaled, masked scores of queries i0.. and keys j0.. of head
 // (b, h); -inf where a key is masked. q: the first query row (row stride D), already multiplied

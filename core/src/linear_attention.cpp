@@ -5,18 +5,18 @@
 // Note [Chunked causal sweep]: sweep(a, b, c) computes out_i = sum_{j in mask(i)} (a_i . b_j) c_j
 // for mask(i) = {j <= i} (or {j >= i} reversed). Rows are cut into chunks of C; chunks are
 // visited in mask order, carrying S = sum of b_j c_j^T over the chunks already visited
-// (Da x Mc). For row i of the current chunk:
-//   out_i = sum_{j in chunk, j in mask(i)} (a_i . b_j) c_j   +   a_i^T S
-// i.e. a masked C x C block (one row of it at a time, built and used at once) plus the state.
-// Cost per chunk C*C*(Da + Mc) (half of it skipped by the mask) + 2*C*Da*Mc; memory C*Da for
-// the chunk of b transposed, C for one block row and Da*Mc for S. The forward is one sweep
-// (a, b, c) = (q, k, v); the backward is three sweeps (see the header), so it never stores the
-// T prefix states S_i either.
+// (Da x Mc). Per chunk (A, B, Cc its rows of a, b, c), four tile products (tile_gemm.hpp):
+//   P = A B^T (C x C), masked to the chunk's part of mask(i);   out = P Cc + A S;   S += B^T Cc
+// where row block [i, i + 4) of P Cc sums only over the columns up to its last unmasked one.
+// Cost per chunk about C*C*(Da + Mc/2) + 2*C*Da*Mc; memory C*Da for the chunk of b transposed,
+// C*C for P and Da*Mc for S. The forward is one sweep (a, b, c) = (q, k, v); the backward is
+// three sweeps (see the header), so it never stores the T prefix states S_i either.
 #include "liandan/core/linear_attention.hpp"
 
 #include <algorithm>
 
 #include "parallel.hpp"
+#include "tile_gemm.hpp"
 
 namespace liandan::core {
 namespace {
@@ -24,7 +24,7 @@ namespace {
 template <typename T>
 struct SweepScratch {
   T* b_t;    // (Da, C): the current chunk of b, transposed
-  T* row;    // (C): one row of the masked block, (a_i . b_j) for j in the chunk
+  T* p;      // (C, C): the masked block P of the current chunk
   T* state;  // (Da, Mc)
 };
 
@@ -33,8 +33,9 @@ template <typename T>
 void sweep(const T* __restrict a, const T* __restrict b, const T* __restrict c, T* __restrict out,
            std::int64_t len, std::int64_t Da, std::int64_t Mc, std::int64_t chunk, bool reverse,
            const SweepScratch<T>& s) {
+  using detail::gemm_accumulate;
   T* __restrict b_t = s.b_t;
-  T* __restrict row = s.row;
+  T* __restrict p = s.p;
   T* __restrict state = s.state;
   std::fill(state, state + Da * Mc, T(0));
   const std::int64_t chunks = (len + chunk - 1) / chunk;
@@ -47,42 +48,26 @@ void sweep(const T* __restrict a, const T* __restrict b, const T* __restrict c, 
     T* oc = out + t0 * Mc;
     for (std::int64_t j = 0; j < L; ++j)
       for (std::int64_t d = 0; d < Da; ++d) b_t[d * L + j] = bc[j * Da + d];
+    // P = A B^T, then the entries outside the mask zeroed.
+    gemm_accumulate(p, L, ac, Da, 1, b_t, L, L, L, Da, /*overwrite=*/true);
     for (std::int64_t i = 0; i < L; ++i) {
-      const std::int64_t j0 = reverse ? i : 0, j1 = reverse ? L : i + 1;
-      const T* ai = ac + i * Da;
-      std::fill(row + j0, row + j1, T(0));
-      for (std::int64_t d = 0; d < Da; ++d) {
-        const T x = ai[d];
-        const T* bd = b_t + d * L;
-#pragma omp simd
-        for (std::int64_t j = j0; j < j1; ++j) row[j] += x * bd[j];
-      }
-      T* oi = oc + i * Mc;
-      std::fill(oi, oi + Mc, T(0));
-      for (std::int64_t j = j0; j < j1; ++j) {
-        const T w = row[j];
-        const T* cj = cc + j * Mc;
-#pragma omp simd
-        for (std::int64_t m = 0; m < Mc; ++m) oi[m] += w * cj[m];
-      }
-      for (std::int64_t d = 0; d < Da; ++d) {
-        const T x = ai[d];
-        const T* sd = state + d * Mc;
-#pragma omp simd
-        for (std::int64_t m = 0; m < Mc; ++m) oi[m] += x * sd[m];
-      }
+      T* row = p + i * L;
+      if (reverse)
+        std::fill(row, row + i, T(0));
+      else
+        std::fill(row + i + 1, row + L, T(0));
     }
-    // The chunk joins the state only after its own rows used the state of the chunks before.
-    for (std::int64_t d = 0; d < Da; ++d) {
-      T* sd = state + d * Mc;
-      const T* bd = b_t + d * L;
-      for (std::int64_t j = 0; j < L; ++j) {
-        const T w = bd[j];
-        const T* cj = cc + j * Mc;
-#pragma omp simd
-        for (std::int64_t m = 0; m < Mc; ++m) sd[m] += w * cj[m];
-      }
+    // out = P Cc, by blocks of four rows: forward, rows [i, i + 4) see columns [0, i + 4);
+    // reversed, columns [i, L).
+    for (std::int64_t i = 0; i < L; i += 4) {
+      const std::int64_t rows = std::min<std::int64_t>(4, L - i);
+      const std::int64_t j0 = reverse ? i : 0, j1 = reverse ? L : i + rows;
+      gemm_accumulate(oc + i * Mc, Mc, p + i * L + j0, L, 1, cc + j0 * Mc, Mc, rows, Mc, j1 - j0,
+                      /*overwrite=*/true);
     }
+    // out += A S (the chunks before), then the chunk joins the state: S += B^T Cc.
+    gemm_accumulate(oc, Mc, ac, Da, 1, state, Mc, L, Mc, Da);
+    gemm_accumulate(state, Mc, b_t, L, 1, cc, Mc, Da, Mc, L);
   }
 }
 
@@ -115,9 +100,9 @@ struct ThreadScratch {
   Tensor buffer;
   SweepScratch<T> view;
   ThreadScratch(std::int64_t chunk, std::int64_t width_a, std::int64_t state_size)
-      : buffer(Tensor::empty({chunk * width_a + chunk + state_size}, dtype_of<T>())) {
+      : buffer(Tensor::empty({chunk * width_a + chunk * chunk + state_size}, dtype_of<T>())) {
     T* p = buffer.data<T>();
-    view = {p, p + chunk * width_a, p + chunk * width_a + chunk};
+    view = {p, p + chunk * width_a, p + chunk * width_a + chunk * chunk};
   }
 };
 

@@ -63,6 +63,31 @@ TEST_CASE("causal_dot_product: chunked == explicit tril form, any chunk, both di
   }
 }
 
+// Head widths of 32 and 64 take the register-blocked f32 tile kernel (tile_gemm.hpp) for every
+// product of the sweep; 48 and 40 mix it with the portable loop. f32 against f64's tril form.
+TEST_CASE("causal_dot_product: f32 at model head widths == f64 tril form") {
+  core::Generator gen(5);
+  for (auto [d, m] : {std::pair<std::int64_t, std::int64_t>{64, 64}, {32, 64}, {48, 40}}) {
+    const Tensor q = core::normal({1, 2, 150, d}, 0, 0.3, DType::f64, gen);
+    const Tensor k = core::normal({1, 2, 150, d}, 0, 0.3, DType::f64, gen);
+    const Tensor v = core::normal({1, 2, 150, m}, 0, 1, DType::f64, gen);
+    const Tensor g = core::normal({1, 2, 150, m}, 0, 1, DType::f64, gen);
+    const auto f32 = [](const Tensor& t) { return t.to(DType::f32); };
+    for (bool reverse : {false, true}) {
+      CAPTURE(d);
+      CAPTURE(reverse);
+      const core::CausalDotProductOptions o{.reverse = reverse, .chunk = 64};
+      const Tensor out = core::causal_dot_product(f32(q), f32(k), f32(v), o);
+      expect_close(out.to(DType::f64), naive(q, k, v, reverse), 1e-4, 1e-4);
+      const auto r = core::causal_dot_product_backward(f32(q), f32(k), f32(v), f32(g), o);
+      const core::CausalDotProductGrads e = naive_grads(q, k, v, g, reverse);
+      expect_close(r.q.to(DType::f64), e.q, 1e-4, 1e-4);
+      expect_close(r.k.to(DType::f64), e.k, 1e-4, 1e-4);
+      expect_close(r.v.to(DType::f64), e.v, 1e-4, 1e-4);
+    }
+  }
+}
+
 TEST_CASE("causal_dot_product: strided inputs, 2-D inputs, need flags, empty and zero-width") {
   core::Generator gen(3);
   const Tensor q = core::normal({4, 6, 3}, 0, 1, DType::f64, gen).transpose(0, 1);  // (6, 4, 3)
