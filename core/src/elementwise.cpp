@@ -132,28 +132,39 @@ Tensor gelu(const Tensor& x, GeluApprox approx) {
   return unary<Accepts::floating>(x, "gelu", kTranscendental, [](auto v) { return gelu_erf(v); });
 }
 
-// Note [Fused gelu backward]: dx = g * gelu'(x), where gelu'(x) = Phi(x) + x phi(x) (erf form),
-// or (1 + t) / 2 + x (1 - t^2) k (1 + 3 c x^2) / 2 with t = tanh(k (x + c x^3)) (tanh form), in
-// one pass over x and g. Blocks of kBlock elements run one `omp simd` loop per transcendental
-// function: a loop calling both vexp and verf exceeds GCC's inlining budget, and an
-// out-of-line call would keep it scalar.
-Tensor gelu_backward(const Tensor& grad, const Tensor& x, GeluApprox approx) {
-  check_same_dtype(grad, x, "gelu_backward");
-  check(grad.shape() == x.shape(), "gelu_backward: grad {} and x {} differ in shape", grad.shape(),
+// grad * f'(x) for an activation's backward, in one pass over contiguous blocks of kBlock
+// elements: body(g, x, out, n) handles one block (its `omp simd` loops keep the vector math
+// inlined, which a per-element lambda through elementwise<> does not).
+template <typename Body>
+Tensor activation_backward(const Tensor& grad, const Tensor& x, const char* op, Body body) {
+  check_same_dtype(grad, x, op);
+  check(grad.shape() == x.shape(), "{}: grad {} and x {} differ in shape", op, grad.shape(),
         x.shape());
   const Tensor gc = grad.contiguous(), xc = x.contiguous();
   Tensor out = Tensor::empty(x.shape(), x.dtype());
-  dispatch_floating(x.dtype(), "gelu_backward", [&]<typename T>() {
+  dispatch_floating(x.dtype(), op, [&]<typename T>() {
     const T *gp = gc.data<T>(), *xp = xc.data<T>();
-    T* op = out.data<T>();
+    T* op_ = out.data<T>();
     constexpr std::int64_t block = detail::kBlock;
     const std::int64_t blocks = (x.numel() + block - 1) / block;
     detail::parallel_for(blocks, block * kTranscendental, [&](std::int64_t b0, std::int64_t b1) {
-      T pdf[block];
       for (std::int64_t b = b0; b < b1; ++b) {
         const std::int64_t start = b * block, n = std::min(block, x.numel() - start);
-        const T *g = gp + start, *v = xp + start;
-        T* o = op + start;
+        body(gp + start, xp + start, op_ + start, n);
+      }
+    });
+  });
+  return out;
+}
+
+// Note [Fused gelu backward]: dx = g * gelu'(x), where gelu'(x) = Phi(x) + x phi(x) (erf form),
+// or (1 + t) / 2 + x (1 - t^2) k (1 + 3 c x^2) / 2 with t = tanh(k (x + c x^3)) (tanh form), in
+// one pass over x and g. Blocks run one `omp simd` loop per transcendental function: a loop
+// calling both vexp and verf exceeds GCC's inlining budget, and an out-of-line call would keep
+// it scalar.
+Tensor gelu_backward(const Tensor& grad, const Tensor& x, GeluApprox approx) {
+  return activation_backward(
+      grad, x, "gelu_backward", [approx]<typename T>(const T* g, const T* v, T* o, std::int64_t n) {
         if (approx == GeluApprox::tanh) {
           constexpr T k = T(0.79788456080286535588), c = T(0.044715);
 #pragma omp simd
@@ -162,8 +173,9 @@ Tensor gelu_backward(const Tensor& grad, const Tensor& x, GeluApprox approx) {
             o[i] = g[i] * (T(0.5) * (T(1) + t) +
                            T(0.5) * v[i] * (T(1) - t * t) * k * (T(1) + T(3) * c * v[i] * v[i]));
           }
-          continue;
+          return;
         }
+        T pdf[detail::kBlock];
 #pragma omp simd
         for (std::int64_t i = 0; i < n; ++i)
           pdf[i] = T(0.39894228040143267794) * detail::vexp(T(-0.5) * v[i] * v[i]);
@@ -172,21 +184,32 @@ Tensor gelu_backward(const Tensor& grad, const Tensor& x, GeluApprox approx) {
           const T cdf = T(0.5) * (T(1) + detail::verf(v[i] * T(0.70710678118654752440)));
           o[i] = g[i] * (cdf + v[i] * pdf[i]);
         }
-      }
-    });
-  });
-  return out;
+      });
 }
 
 Tensor silu(const Tensor& x) {
   return unary<Accepts::floating>(x, "silu", kTranscendental,
                                   [](auto v) { return v * sigmoid_of(v); });
 }
+// elu and its backward take e^min(x, 0) on every element and select after: without a branch
+// around vexp the loop vectorises, and e^x of a large positive x is never formed.
 Tensor elu(const Tensor& x, double alpha) {
   return unary<Accepts::floating>(x, "elu", kTranscendental, [alpha](auto v) {
     using T = decltype(v);
-    return v > 0 ? v : static_cast<T>(alpha) * (detail::vexp(v) - T(1));
+    const T neg = static_cast<T>(alpha) * (detail::vexp(v < T(0) ? v : T(0)) - T(1));
+    return v > 0 ? v : neg;
   });
+}
+Tensor elu_backward(const Tensor& grad, const Tensor& x, double alpha) {
+  return activation_backward(
+      grad, x, "elu_backward", [alpha]<typename T>(const T* g, const T* v, T* o, std::int64_t n) {
+        const T a = static_cast<T>(alpha);  // a local: the loop must not re-read the closure
+#pragma omp simd
+        for (std::int64_t i = 0; i < n; ++i) {
+          const T slope = a * detail::vexp(v[i] < T(0) ? v[i] : T(0));
+          o[i] = v[i] > 0 ? g[i] : g[i] * slope;
+        }
+      });
 }
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
   return unary<Accepts::floating>(x, "leaky_relu", kCheap, [negative_slope](auto v) {

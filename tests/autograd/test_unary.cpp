@@ -141,6 +141,22 @@ TEST_CASE("elu: forward matches core; gradients on both sides; no NaN for large 
   CHECK(g[2] == 1.0);  // e^800 is inf in f64, but only the negative part is exponentiated
 }
 
+TEST_CASE("elu: fused backward (no create_graph) == composed backward, f64 and f32") {
+  const Tensor x = rnd_mapped({5, 37}, [](double v) { return 6 * v; });
+  const Tensor g = randn({5, 37}, {.dtype = DType::f64});
+  const Tensor x32(x.data().to(DType::f32), true), g32(g.data().to(DType::f32));
+  const Tensor fused = autograd::grad({elu(x, 0.7)}, {x}, {g})[0];
+  const Tensor composed = autograd::grad({elu(x, 0.7)}, {x}, {g}, {.create_graph = true})[0];
+  CHECK(!fused.requires_grad());
+  CHECK(composed.requires_grad());
+  test::expect_close(fused.data(), composed.data(), 1e-14, 1e-14);
+  const Tensor fused32 = autograd::grad({elu(x32, 0.7)}, {x32}, {g32})[0];
+  test::expect_close(fused32.data().to(DType::f64), composed.data(), 1e-6, 1e-6);
+  const Tensor big(core::Tensor::full({3}, 800.0, DType::f64), true);  // e^800 = inf must not leak
+  CHECK(autograd::grad({sum(elu(big))}, {big})[0].data().to_vector<double>() ==
+        std::vector<double>{1.0, 1.0, 1.0});
+}
+
 TEST_CASE("softplus: forward matches core; gradients on both sides of the threshold") {
   // beta = 2, threshold = 3: the linear branch is x > 1.5; no input sits at that jump.
   const Tensor x = tensor<double>({-2.1, -0.7, 0.2, 0.9, 1.3, 1.7, 2.4, 3.0}, {2, 4}, true);

@@ -24,6 +24,8 @@ Tensor gelu(const Tensor& x, GeluApprox approx = GeluApprox::none);
 Tensor gelu_backward(const Tensor& grad, const Tensor& x, GeluApprox approx = GeluApprox::none);
 Tensor silu(const Tensor& x);
 Tensor elu(const Tensor& x, double alpha = 1.0);
+// grad * elu'(x) in one pass (the backward without create_graph).
+Tensor elu_backward(const Tensor& grad, const Tensor& x, double alpha = 1.0);
 Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
 // softplus(x) = log(1 + exp(beta x)) / beta, and x itself where beta x > threshold (as PyTorch).
 Tensor softplus(const Tensor& x, double beta = 1.0, double threshold = 20.0);
