@@ -60,15 +60,37 @@ struct MaskView {
   std::int64_t sb = 0, sh = 0, st = 0, ss = 0;
 };
 
-// s (m x n, row stride kKeyTile) = scaled, masked scores of queries i0.. and keys j0.. of head
-// (b, h); -inf where a key is masked. q: the first query row (row stride D), already multiplied
-// by the scale when q_scaled; kt: the key tile packed by pack_key_tiles.
+// Note [Head layouts]: q, k, v and dout are read, and out, dq, dk, dv written, in place at any
+// strides whose last dim is contiguous: the head-split view (B, T, H, D) -> (B, H, T, D) of a
+// projection is used without a copy. Outputs take their input's layout (out and dq q's, dk k's,
+// dv v's), so the transpose back to (B, T, H * D) is a view as well.
 template <typename T>
-void score_tile(T* s, const T* q, const T* kt, std::int64_t m, std::int64_t n, std::int64_t i0,
-                std::int64_t j0, std::int64_t b, std::int64_t h, const Problem& p,
+struct HeadRows {
+  T* base;
+  std::int64_t H, sb, sh, ld;  // batch, head and row strides
+  T* operator()(std::int64_t bh, std::int64_t i) const {
+    return base + (bh / H) * sb + (bh % H) * sh + i * ld;
+  }
+};
+
+template <typename T>
+HeadRows<const T> read_rows(const Tensor& t) {
+  return {t.data<T>(), t.size(1), t.stride(0), t.stride(1), t.stride(2)};
+}
+template <typename T>
+HeadRows<T> write_rows(const Tensor& t) {
+  return {t.data<T>(), t.size(1), t.stride(0), t.stride(1), t.stride(2)};
+}
+
+// s (m x n, row stride kKeyTile) = scaled, masked scores of queries i0.. and keys j0.. of head
+// (b, h); -inf where a key is masked. q: the first query row (row stride q_ld), already
+// multiplied by the scale when q_scaled; kt: the key tile packed by pack_key_tiles.
+template <typename T>
+void score_tile(T* s, const T* q, std::int64_t q_ld, const T* kt, std::int64_t m, std::int64_t n,
+                std::int64_t i0, std::int64_t j0, std::int64_t b, std::int64_t h, const Problem& p,
                 const MaskView<T>& mask, bool q_scaled) {
   constexpr T kNegInf = -std::numeric_limits<T>::infinity();
-  gemm_accumulate(s, kKeyTile, q, p.D, 1, kt, kKeyTile, m, n, p.D, /*overwrite=*/true);
+  gemm_accumulate(s, kKeyTile, q, q_ld, 1, kt, kKeyTile, m, n, p.D, /*overwrite=*/true);
   const T scale = static_cast<T>(p.scale);
   for (std::int64_t i = 0; i < m; ++i) {
     T* row = s + i * kKeyTile;
@@ -98,7 +120,8 @@ void score_tile(T* s, const T* q, const T* kt, std::int64_t m, std::int64_t n, s
 // whole head strides by S elements per row, a power of two that maps every row onto the same
 // L1 sets; packing per tile inside the items repeats the work for every query tile.)
 template <typename T>
-std::vector<T> pack_key_tiles(const T* src, std::int64_t heads, std::int64_t s, std::int64_t d) {
+std::vector<T> pack_key_tiles(const HeadRows<const T>& src, std::int64_t heads, std::int64_t s,
+                              std::int64_t d) {
   const std::int64_t tiles = (s + kKeyTile - 1) / kKeyTile;
   std::vector<T> packed(heads * tiles * d * kKeyTile, T(0));
 #pragma omp parallel for if (heads * s * d >= 32768)
@@ -106,9 +129,10 @@ std::vector<T> pack_key_tiles(const T* src, std::int64_t heads, std::int64_t s, 
     const std::int64_t h = ht / tiles, j0 = (ht % tiles) * kKeyTile;
     const std::int64_t n = std::min(kKeyTile, s - j0);
     T* dst = packed.data() + ht * d * kKeyTile;
-    const T* rows = src + (h * s + j0) * d;
-    for (std::int64_t j = 0; j < n; ++j)
-      for (std::int64_t c = 0; c < d; ++c) dst[c * kKeyTile + j] = rows[j * d + c];
+    for (std::int64_t j = 0; j < n; ++j) {
+      const T* row = src(h, j0 + j);
+      for (std::int64_t c = 0; c < d; ++c) dst[c * kKeyTile + j] = row[c];
+    }
   }
   return packed;
 }
@@ -128,9 +152,23 @@ void probabilities(T* s, const T* lse, std::int64_t m, std::int64_t n) {
   }
 }
 
+// t itself when its last dim is contiguous (Note [Head layouts]), else a contiguous copy.
+Tensor rows_contiguous(const Tensor& t) {
+  return t.size(-1) <= 1 || t.stride(-1) == 1 ? t : t.contiguous();
+}
+
+// An uninitialised (B, H, N, X) tensor in like's layout: the head-split view of a (B, N, H, X)
+// buffer when like is one (its head stride is below its row stride), else contiguous.
+Tensor empty_in_layout_of(const Tensor& like, std::int64_t x) {
+  const std::int64_t B = like.size(0), H = like.size(1), N = like.size(2);
+  if (H > 1 && N > 1 && like.stride(1) < like.stride(2))
+    return Tensor::empty({B, N, H, x}, like.dtype()).transpose(1, 2);
+  return Tensor::empty({B, H, N, x}, like.dtype());
+}
+
 struct Checked {
   Problem p;
-  Tensor q, k, v, mask;  // contiguous q, k, v; mask expanded to (B, H, T, S)
+  Tensor q, k, v, mask;  // q, k, v with a contiguous last dim; mask expanded to (B, H, T, S)
 };
 
 Checked check_inputs(const char* op, const Tensor& q, const Tensor& k, const Tensor& v,
@@ -156,7 +194,7 @@ Checked check_inputs(const char* op, const Tensor& q, const Tensor& k, const Ten
                 k.size(2) - q.size(2),
                 o.causal,
                 attention_scale(o, q.size(3))};
-  c.q = q.contiguous(), c.k = k.contiguous(), c.v = v.contiguous();
+  c.q = rows_contiguous(q), c.k = rows_contiguous(k), c.v = rows_contiguous(v);
   if (o.mask.defined()) {
     const Shape full{c.p.B, c.p.H, c.p.T, c.p.S};
     check(o.mask.dtype() == DType::b8 || o.mask.dtype() == q.dtype(),
@@ -200,8 +238,9 @@ template <typename T>
 void forward_kernel(const Checked& c, Tensor& out, Tensor& lse) {
   const Problem& p = c.p;
   const MaskView<T> mask = mask_view<T>(c.mask);
-  const T *Q = c.q.data<T>(), *K = c.k.data<T>(), *V = c.v.data<T>();
-  T *O = out.data<T>(), *L = lse.data<T>();
+  const auto Q = read_rows<T>(c.q), K = read_rows<T>(c.k), V = read_rows<T>(c.v);
+  const auto O = write_rows<T>(out);
+  T* L = lse.data<T>();
   const std::int64_t q_tiles = (p.T + kQueryTile - 1) / kQueryTile;
   const std::int64_t k_tiles = (p.S + kKeyTile - 1) / kKeyTile;
   const std::vector<T> kt = pack_key_tiles(K, p.B * p.H, p.S, p.D);
@@ -215,14 +254,17 @@ void forward_kernel(const Checked& c, Tensor& out, Tensor& lse) {
           *row_max = acc + kQueryTile * p.Dv, *row_sum = row_max + kQueryTile;
         for (std::int64_t i = 0; i < m * p.Dv; ++i) acc[i] = 0;
         for (std::int64_t i = 0; i < m; ++i) row_max[i] = kNegInf, row_sum[i] = 0;
-        const T scale = static_cast<T>(p.scale), *q_rows = Q + (bh * p.T + i0) * p.D;
+        const T scale = static_cast<T>(p.scale);
+        for (std::int64_t i = 0; i < m; ++i) {
+          const T* q_row = Q(bh, i0 + i);
 #pragma omp simd
-        for (std::int64_t i = 0; i < m * p.D; ++i) q[i] = q_rows[i] * scale;
+          for (std::int64_t d = 0; d < p.D; ++d) q[i * p.D + d] = q_row[d] * scale;
+        }
         const std::int64_t key_end = p.key_end(i0 + m);
         for (std::int64_t j0 = 0; j0 < key_end; j0 += kKeyTile) {
           const std::int64_t n = std::min(kKeyTile, key_end - j0);
           const T* k_tile = kt.data() + (bh * k_tiles + j0 / kKeyTile) * p.D * kKeyTile;
-          score_tile(s, q, k_tile, m, n, i0, j0, b, h, p, mask, /*q_scaled=*/true);
+          score_tile(s, q, p.D, k_tile, m, n, i0, j0, b, h, p, mask, /*q_scaled=*/true);
           for (std::int64_t i = 0; i < m; ++i) {
             T* row = s + i * kKeyTile;
             T mx = row_max[i];
@@ -248,12 +290,12 @@ void forward_kernel(const Checked& c, Tensor& out, Tensor& lse) {
             }
             row_sum[i] += sum;
           }
-          gemm_accumulate(acc, p.Dv, s, kKeyTile, 1, V + (bh * p.S + j0) * p.Dv, p.Dv, m, p.Dv, n);
+          gemm_accumulate(acc, p.Dv, s, kKeyTile, 1, V(bh, j0), V.ld, m, p.Dv, n);
         }
         for (std::int64_t i = 0; i < m; ++i) {
           const bool empty = row_sum[i] == 0;
           const T inv = empty ? T(0) : T(1) / row_sum[i];
-          T* o = O + (bh * p.T + i0 + i) * p.Dv;
+          T* o = O(bh, i0 + i);
           const T* a = acc + i * p.Dv;
 #pragma omp simd
           for (std::int64_t d = 0; d < p.Dv; ++d) o[d] = a[d] * inv;
@@ -267,28 +309,30 @@ void backward_kernel(const Checked& c, const Tensor& dout, const Tensor& out, co
                      AttentionGrads& g) {
   const Problem& p = c.p;
   const MaskView<T> mask = mask_view<T>(c.mask);
-  const T *Q = c.q.data<T>(), *K = c.k.data<T>(), *V = c.v.data<T>();
-  const T *dO = dout.data<T>(), *O = out.data<T>(), *L = lse.data<T>();
-  T *dQ = g.dq.data<T>(), *dK = g.dk.data<T>(), *dV = g.dv.data<T>();
+  const auto Q = read_rows<T>(c.q), K = read_rows<T>(c.k), V = read_rows<T>(c.v);
+  const auto dO = read_rows<T>(dout), O = read_rows<T>(out);
+  const T* L = lse.data<T>();
+  const auto dQ = write_rows<T>(g.dq), dK = write_rows<T>(g.dk), dV = write_rows<T>(g.dv);
   const T scale = static_cast<T>(p.scale);
 
   // D_i = rowsum(dO_i O_i) (B, H, T)
   std::vector<T> row_dot(p.B * p.H * p.T);
 #pragma omp parallel for if (p.B * p.H * p.T * p.Dv >= 32768)
   for (std::int64_t r = 0; r < p.B * p.H * p.T; ++r) {
+    const T *dor = dO(r / p.T, r % p.T), *orow = O(r / p.T, r % p.T);
     T acc = 0;
 #pragma omp simd reduction(+ : acc)
-    for (std::int64_t d = 0; d < p.Dv; ++d) acc += dO[r * p.Dv + d] * O[r * p.Dv + d];
+    for (std::int64_t d = 0; d < p.Dv; ++d) acc += dor[d] * orow[d];
     row_dot[r] = acc;
   }
 
   // P in s and dS = P (dO v^T - D) scale in dp, for the key tile packed in kt and vt.
   auto tile_grads = [&](T* s, T* dp, const T* kt, const T* vt, std::int64_t bh, std::int64_t i0,
                         std::int64_t j0, std::int64_t m, std::int64_t n) {
-    score_tile(s, Q + (bh * p.T + i0) * p.D, kt, m, n, i0, j0, bh / p.H, bh % p.H, p, mask,
+    score_tile(s, Q(bh, i0), Q.ld, kt, m, n, i0, j0, bh / p.H, bh % p.H, p, mask,
                /*q_scaled=*/false);
     probabilities(s, L + bh * p.T + i0, m, n);
-    gemm_accumulate(dp, kKeyTile, dO + (bh * p.T + i0) * p.Dv, p.Dv, 1, vt, kKeyTile, m, n, p.Dv,
+    gemm_accumulate(dp, kKeyTile, dO(bh, i0), dO.ld, 1, vt, kKeyTile, m, n, p.Dv,
                     /*overwrite=*/true);
     for (std::int64_t i = 0; i < m; ++i) {
       const T di = row_dot[bh * p.T + i0 + i];
@@ -309,16 +353,21 @@ void backward_kernel(const Checked& c, const Tensor& dout, const Tensor& out, co
     return vt_all.data() + (bh * k_tiles + j0 / kKeyTile) * p.Dv * kKeyTile;
   };
 
-  // dk and dv of key tile j0, summed over the query tiles that see it; with dq_head (the head's
-  // dq, or null) also accumulates dq of those query tiles.
-  auto key_tile_grads = [&](T* buf, std::int64_t bh, std::int64_t j0, T* dq_head) {
+  // Zeroes rows [i0, i0 + m) of one head of a gradient.
+  auto zero_rows = [](const HeadRows<T>& g, std::int64_t bh, std::int64_t i0, std::int64_t m,
+                      std::int64_t width) {
+    for (std::int64_t i = i0; i < i0 + m; ++i) std::fill(g(bh, i), g(bh, i) + width, T(0));
+  };
+
+  // dk and dv of key tile j0, summed over the query tiles that see it; with_dq also accumulates
+  // the head's dq over those query tiles.
+  auto key_tile_grads = [&](T* buf, std::int64_t bh, std::int64_t j0, bool with_dq) {
     const std::int64_t n = std::min(kKeyTile, p.S - j0);
     T *s = buf, *dp = buf + kQueryTile * kKeyTile;
     const T *kt = k_tile(bh, j0), *vt = v_tile(bh, j0);
-    T* dk = dK + (bh * p.S + j0) * p.D;
-    T* dv = dV + (bh * p.S + j0) * p.Dv;
-    for (std::int64_t i = 0; i < n * p.D; ++i) dk[i] = 0;
-    for (std::int64_t i = 0; i < n * p.Dv; ++i) dv[i] = 0;
+    T *dk = dK(bh, j0), *dv = dV(bh, j0);
+    zero_rows(dK, bh, j0, n, p.D);
+    zero_rows(dV, bh, j0, n, p.Dv);
     // Query tiles start at multiples of kQueryTile, as in the dq loop below, so both schemes
     // give the same bits.
     for (std::int64_t i0 = p.query_begin(j0) / kQueryTile * kQueryTile; i0 < p.T;
@@ -326,11 +375,9 @@ void backward_kernel(const Checked& c, const Tensor& dout, const Tensor& out, co
       const std::int64_t m = std::min(kQueryTile, p.T - i0);
       tile_grads(s, dp, kt, vt, bh, i0, j0, m, n);
       // dv += P^T dO, dk += dS^T q: P^T and dS^T read the tiles column-wise.
-      gemm_accumulate(dv, p.Dv, s, 1, kKeyTile, dO + (bh * p.T + i0) * p.Dv, p.Dv, n, p.Dv, m);
-      gemm_accumulate(dk, p.D, dp, 1, kKeyTile, Q + (bh * p.T + i0) * p.D, p.D, n, p.D, m);
-      if (dq_head)
-        gemm_accumulate(dq_head + i0 * p.D, p.D, dp, kKeyTile, 1, K + (bh * p.S + j0) * p.D, p.D, m,
-                        p.D, n);
+      gemm_accumulate(dv, dV.ld, s, 1, kKeyTile, dO(bh, i0), dO.ld, n, p.Dv, m);
+      gemm_accumulate(dk, dK.ld, dp, 1, kKeyTile, Q(bh, i0), Q.ld, n, p.D, m);
+      if (with_dq) gemm_accumulate(dQ(bh, i0), dQ.ld, dp, kKeyTile, 1, K(bh, j0), K.ld, m, p.D, n);
     }
   };
 
@@ -338,9 +385,8 @@ void backward_kernel(const Checked& c, const Tensor& dout, const Tensor& out, co
   // products). Otherwise two loops (seven): see Note [Flash attention tiles].
   if (p.B * p.H >= 2 * omp_get_max_threads()) {
     for_items<T>(p.B * p.H, p.T * p.S * (p.D + p.Dv), scratch, [&](std::int64_t bh, T* buf) {
-      T* dq = dQ + bh * p.T * p.D;
-      for (std::int64_t i = 0; i < p.T * p.D; ++i) dq[i] = 0;
-      for (std::int64_t j0 = 0; j0 < p.S; j0 += kKeyTile) key_tile_grads(buf, bh, j0, dq);
+      zero_rows(dQ, bh, 0, p.T, p.D);
+      for (std::int64_t j0 = 0; j0 < p.S; j0 += kKeyTile) key_tile_grads(buf, bh, j0, true);
     });
     return;
   }
@@ -348,25 +394,25 @@ void backward_kernel(const Checked& c, const Tensor& dout, const Tensor& out, co
   // dk, dv: one item per (batch*head, key tile).
   for_items<T>(p.B * p.H * k_tiles, p.T * p.S * (p.D + p.Dv), scratch,
                [&](std::int64_t item, T* buf) {
-                 key_tile_grads(buf, item / k_tiles, (item % k_tiles) * kKeyTile, nullptr);
+                 key_tile_grads(buf, item / k_tiles, (item % k_tiles) * kKeyTile, false);
                });
 
   // dq: one item per (batch*head, query tile).
   const std::int64_t q_tiles = (p.T + kQueryTile - 1) / kQueryTile;
-  for_items<T>(
-      p.B * p.H * q_tiles, p.T * p.S * (p.D + p.Dv), scratch, [&](std::int64_t item, T* buf) {
-        const std::int64_t bh = item / q_tiles, i0 = (item % q_tiles) * kQueryTile;
-        const std::int64_t m = std::min(kQueryTile, p.T - i0);
-        T *s = buf, *dp = buf + kQueryTile * kKeyTile;
-        T* dq = dQ + (bh * p.T + i0) * p.D;
-        for (std::int64_t i = 0; i < m * p.D; ++i) dq[i] = 0;
-        const std::int64_t key_end = p.key_end(i0 + m);
-        for (std::int64_t j0 = 0; j0 < key_end; j0 += kKeyTile) {
-          const std::int64_t n = std::min(kKeyTile, key_end - j0);
-          tile_grads(s, dp, k_tile(bh, j0), v_tile(bh, j0), bh, i0, j0, m, n);
-          gemm_accumulate(dq, p.D, dp, kKeyTile, 1, K + (bh * p.S + j0) * p.D, p.D, m, p.D, n);
-        }
-      });
+  for_items<T>(p.B * p.H * q_tiles, p.T * p.S * (p.D + p.Dv), scratch,
+               [&](std::int64_t item, T* buf) {
+                 const std::int64_t bh = item / q_tiles, i0 = (item % q_tiles) * kQueryTile;
+                 const std::int64_t m = std::min(kQueryTile, p.T - i0);
+                 T *s = buf, *dp = buf + kQueryTile * kKeyTile;
+                 T* dq = dQ(bh, i0);
+                 zero_rows(dQ, bh, i0, m, p.D);
+                 const std::int64_t key_end = p.key_end(i0 + m);
+                 for (std::int64_t j0 = 0; j0 < key_end; j0 += kKeyTile) {
+                   const std::int64_t n = std::min(kKeyTile, key_end - j0);
+                   tile_grads(s, dp, k_tile(bh, j0), v_tile(bh, j0), bh, i0, j0, m, n);
+                   gemm_accumulate(dq, dQ.ld, dp, kKeyTile, 1, K(bh, j0), K.ld, m, p.D, n);
+                 }
+               });
 }
 
 }  // namespace
@@ -379,8 +425,7 @@ AttentionResult flash_attention(const Tensor& q, const Tensor& k, const Tensor& 
                                 const AttentionOptions& options) {
   const Checked c = check_inputs("flash_attention", q, k, v, options);
   const Problem& p = c.p;
-  AttentionResult r{Tensor::empty({p.B, p.H, p.T, p.Dv}, q.dtype()),
-                    Tensor::empty({p.B, p.H, p.T}, q.dtype())};
+  AttentionResult r{empty_in_layout_of(c.q, p.Dv), Tensor::empty({p.B, p.H, p.T}, q.dtype())};
   dispatch_floating(q.dtype(), "flash_attention",
                     [&]<typename T>() { forward_kernel<T>(c, r.out, r.lse); });
   return r;
@@ -398,9 +443,10 @@ AttentionGrads flash_attention_backward(const Tensor& dout, const Tensor& q, con
         dout.shape(), out.shape(), lse.shape(), out_shape);
   check(dout.dtype() == q.dtype() && out.dtype() == q.dtype() && lse.dtype() == q.dtype(),
         "flash_attention_backward: dout, out and lse must be {} like q", q.dtype());
-  AttentionGrads g{Tensor::empty(c.q.shape(), q.dtype()), Tensor::empty(c.k.shape(), q.dtype()),
-                   Tensor::empty(c.v.shape(), q.dtype())};
-  const Tensor dout_c = dout.contiguous(), out_c = out.contiguous(), lse_c = lse.contiguous();
+  AttentionGrads g{empty_in_layout_of(c.q, p.D), empty_in_layout_of(c.k, p.D),
+                   empty_in_layout_of(c.v, p.Dv)};
+  const Tensor dout_c = rows_contiguous(dout), out_c = rows_contiguous(out),
+               lse_c = lse.contiguous();
   dispatch_floating(q.dtype(), "flash_attention_backward",
                     [&]<typename T>() { backward_kernel<T>(c, dout_c, out_c, lse_c, g); });
   return g;

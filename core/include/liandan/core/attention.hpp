@@ -33,7 +33,10 @@ struct AttentionGrads {
 };
 
 // q (B, H, T, D), k (B, H, S, D), v (B, H, S, Dv); f32 or f64; any strides. Never forms the
-// (T, S) score matrix: key tiles stream through an online softmax per query tile.
+// (T, S) score matrix: key tiles stream through an online softmax per query tile. Inputs whose
+// last dim is contiguous are read in place, and out is laid out like q: the head-split view of
+// a (B, T, H * D) projection goes in and comes out without a copy (the gradients of the
+// backward likewise take the layouts of q, k and v).
 AttentionResult flash_attention(const Tensor& q, const Tensor& k, const Tensor& v,
                                 const AttentionOptions& options = {});
 // The backward of flash_attention given the upstream gradient dout (B, H, T, Dv), the forward's
