@@ -3,6 +3,8 @@
 #include <doctest/doctest.h>
 
 #include "liandan/autograd/autograd.hpp"
+#include "liandan/core/matmul.hpp"
+#include "support/fixtures.hpp"
 #include "support/gradients.hpp"
 
 using namespace liandan;
@@ -71,6 +73,25 @@ TEST_CASE("matmul: 1-D, batched, broadcast batch and transposed operands to seco
     return std::vector<Tensor>{matmul(transpose(in[0], -1, -2), transpose(in[1], -1, -2))};
   };
   check_grads(mm_t, {rnd({2, 4, 3}), rnd({2, 5, 4})});
+  // Linear's form, x w^T: the (g^T x)^T path for a transposed b, 2-D and batched x.
+  const auto linear = [](const std::vector<Tensor>& in) {
+    return std::vector<Tensor>{matmul(in[0], transpose(in[1], 0, 1))};
+  };
+  check_grads(linear, {rnd({3, 4}), rnd({2, 4})});
+  check_grads(linear, {rnd({2, 3, 4}), rnd({5, 4})});
+}
+
+TEST_CASE("matmul: a weight used transposed (x w^T) gets a contiguous gradient of x^T g") {
+  const Tensor x = rnd({2, 3, 4}), w = rnd({5, 4}), g = rnd({2, 3, 5});
+  bool arrives_contiguous = false;  // so AccumulateGrad takes the buffer instead of copying it
+  w.register_hook([&](const Tensor& grad) {
+    arrives_contiguous = grad.data().is_contiguous();
+    return Tensor();
+  });
+  matmul(x, transpose(w, 0, 1)).backward(g);
+  CHECK(arrives_contiguous);
+  const core::Tensor x2 = x.data().reshape({6, 4}), g2 = g.data().reshape({6, 5});
+  test::expect_close(w.grad().data(), core::matmul(g2.transpose(0, 1), x2), 1e-14, 1e-14);
 }
 
 TEST_CASE("matmul: f32 gradients agree with f64 (oneDNN path vs reference loop)") {
