@@ -119,20 +119,26 @@ void score_tile(T* s, const T* q, std::int64_t q_ld, const T* kt, std::int64_t m
 // tile product reads rows of kKeyTile contiguous elements. (Reading a transposed copy of the
 // whole head strides by S elements per row, a power of two that maps every row onto the same
 // L1 sets; packing per tile inside the items repeats the work for every query tile.)
+// The buffer comes from the caching allocator (a std::vector would be zero-filled and, at these
+// sizes, freshly mapped on every call); only the padding of a partial last tile is zeroed.
 template <typename T>
-std::vector<T> pack_key_tiles(const HeadRows<const T>& src, std::int64_t heads, std::int64_t s,
-                              std::int64_t d) {
+Tensor pack_key_tiles(const HeadRows<const T>& src, std::int64_t heads, std::int64_t s,
+                      std::int64_t d) {
   const std::int64_t tiles = (s + kKeyTile - 1) / kKeyTile;
-  std::vector<T> packed(heads * tiles * d * kKeyTile, T(0));
+  Tensor packed = Tensor::empty({heads * tiles * d * kKeyTile}, dtype_of<T>());
+  T* base = packed.data<T>();
 #pragma omp parallel for if (heads * s * d >= 32768)
   for (std::int64_t ht = 0; ht < heads * tiles; ++ht) {
     const std::int64_t h = ht / tiles, j0 = (ht % tiles) * kKeyTile;
     const std::int64_t n = std::min(kKeyTile, s - j0);
-    T* dst = packed.data() + ht * d * kKeyTile;
+    T* dst = base + ht * d * kKeyTile;
     for (std::int64_t j = 0; j < n; ++j) {
       const T* row = src(h, j0 + j);
       for (std::int64_t c = 0; c < d; ++c) dst[c * kKeyTile + j] = row[c];
     }
+    if (n < kKeyTile)
+      for (std::int64_t c = 0; c < d; ++c)
+        std::fill(dst + c * kKeyTile + n, dst + (c + 1) * kKeyTile, T(0));
   }
   return packed;
 }
@@ -243,7 +249,8 @@ void forward_kernel(const Checked& c, Tensor& out, Tensor& lse) {
   T* L = lse.data<T>();
   const std::int64_t q_tiles = (p.T + kQueryTile - 1) / kQueryTile;
   const std::int64_t k_tiles = (p.S + kKeyTile - 1) / kKeyTile;
-  const std::vector<T> kt = pack_key_tiles(K, p.B * p.H, p.S, p.D);
+  const Tensor kt_packed = pack_key_tiles(K, p.B * p.H, p.S, p.D);
+  const T* kt = kt_packed.data<T>();
   const std::size_t scratch = kQueryTile * kKeyTile + kQueryTile * (p.D + p.Dv + 2);
   constexpr T kNegInf = -std::numeric_limits<T>::infinity();
   for_items<T>(
@@ -263,7 +270,7 @@ void forward_kernel(const Checked& c, Tensor& out, Tensor& lse) {
         const std::int64_t key_end = p.key_end(i0 + m);
         for (std::int64_t j0 = 0; j0 < key_end; j0 += kKeyTile) {
           const std::int64_t n = std::min(kKeyTile, key_end - j0);
-          const T* k_tile = kt.data() + (bh * k_tiles + j0 / kKeyTile) * p.D * kKeyTile;
+          const T* k_tile = kt + (bh * k_tiles + j0 / kKeyTile) * p.D * kKeyTile;
           score_tile(s, q, p.D, k_tile, m, n, i0, j0, b, h, p, mask, /*q_scaled=*/true);
           for (std::int64_t i = 0; i < m; ++i) {
             T* row = s + i * kKeyTile;
@@ -344,13 +351,13 @@ void backward_kernel(const Checked& c, const Tensor& dout, const Tensor& out, co
   };
   const std::size_t scratch = 2 * kQueryTile * kKeyTile;  // s and dp
   const std::int64_t k_tiles = (p.S + kKeyTile - 1) / kKeyTile;
-  const std::vector<T> kt_all = pack_key_tiles(K, p.B * p.H, p.S, p.D);
-  const std::vector<T> vt_all = pack_key_tiles(V, p.B * p.H, p.S, p.Dv);
+  const Tensor kt_all = pack_key_tiles(K, p.B * p.H, p.S, p.D);
+  const Tensor vt_all = pack_key_tiles(V, p.B * p.H, p.S, p.Dv);
   auto k_tile = [&](std::int64_t bh, std::int64_t j0) {
-    return kt_all.data() + (bh * k_tiles + j0 / kKeyTile) * p.D * kKeyTile;
+    return kt_all.data<T>() + (bh * k_tiles + j0 / kKeyTile) * p.D * kKeyTile;
   };
   auto v_tile = [&](std::int64_t bh, std::int64_t j0) {
-    return vt_all.data() + (bh * k_tiles + j0 / kKeyTile) * p.Dv * kKeyTile;
+    return vt_all.data<T>() + (bh * k_tiles + j0 / kKeyTile) * p.Dv * kKeyTile;
   };
 
   // Zeroes rows [i0, i0 + m) of one head of a gradient.
