@@ -15,7 +15,7 @@
 //
 // Tile products use gemm_accumulate: C += A B with rows of B and C contiguous (k and v are packed
 // transposed per key tile, Note [Key tile packing], so that the score and dO v^T products read
-// rows too). f32 on AVX-512 keeps 4 x 64 blocks of C in registers across the inner dimension;
+// rows too). f32 on AVX-512 keeps 6 x 64 blocks of C in registers across the inner dimension;
 // elsewhere a portable loop updates four rows of C per loaded row of B.
 #include "liandan/core/attention.hpp"
 
