@@ -52,8 +52,9 @@ std::vector<Key> fashion_keys(const FashionData& d,
           {.path = "eval.fid_classifier",
            .type = Type::string,
            .fallback = "''",
-           .help = "run directory of a Fashion-MNIST classifier (experiments/configs/"
-                   "fid_classifier.yaml) whose features give the eval's FID; empty: no FID"},
+           .help = "run directory (relative to the working directory) of a Fashion-MNIST "
+                   "classifier (experiments/configs/fid_classifier.yaml) whose features give "
+                   "the eval's FID; empty: no FID"},
           whole("eval.fid_samples", d.fid.samples,
                 "N: generated images and first test images of the FID", 2)};
 }
@@ -74,7 +75,14 @@ std::vector<Key> gan_keys(const GanObjective& g) {
            : l == generative::GanLoss::wasserstein ? "wasserstein"
                                                    : "non_saturating";
   };
-  return {choice("model.critic", "gn", "critic normalisation", {"gn", "gran", "wgan_gp", "sn"}),
+  const auto critic_name = [](CriticKind k) {
+    return k == CriticKind::gran      ? "gran"
+           : k == CriticKind::wgan_gp ? "wgan_gp"
+           : k == CriticKind::sn      ? "sn"
+                                      : "gn";
+  };
+  return {choice("model.critic", critic_name(g.critic), "critic normalisation",
+                 {"gn", "gran", "wgan_gp", "sn"}),
           choice("model.loss", loss_name(g.loss), "GAN loss",
                  {"hinge", "non_saturating", "wasserstein"}),
           whole("model.n_dis", g.n_dis, "critic updates per step"),
