@@ -45,6 +45,17 @@ std::map<std::string, double> FashionMlpTask::evaluate() {
   return {{"loss", loss}, {"accuracy", accuracy}};
 }
 
+std::optional<Tensor> FashionMlpTask::image_features(const Tensor& images) {
+  check(model_.size() >= 3,
+        "fashion_mlp: a model of depth 0 has no hidden layer to take features from");
+  check(images.dim() == 4 && images.size(1) == 1 && images.size(2) == 28 && images.size(3) == 28,
+        "fashion_mlp: image_features expects (N, 1, 28, 28) images, got {}", images.shape());
+  NoGradGuard no_grad;
+  Tensor h = reshape(images, {images.size(0), 784});  // (N, 784)
+  for (std::size_t i = 0; i + 1 < model_.size(); ++i) h = model_[i](h);
+  return h;  // (N, hidden)
+}
+
 nn::NamedTensors FashionMlpTask::sampler_state() const { return loader_state(train_); }
 
 void FashionMlpTask::load_sampler_state(const nn::NamedTensors& state) {

@@ -145,6 +145,7 @@ const std::vector<TaskEntry>& task_table() {
         vae_fashion_entry(),
         eae_fashion_entry(),
         gan_mixture_entry(),
+        gan_fashion_entry(),
     };
   }();
   return table;

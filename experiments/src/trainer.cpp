@@ -206,18 +206,50 @@ TrainResult train(const Config& config, const TrainOptions& options) {
 
 namespace {
 
-// The task of a finished or running run, with the model of its latest checkpoint.
-std::pair<std::unique_ptr<Task>, std::int64_t> load_run(const fs::path& run_dir, const char* op) {
+// Restores the default generator's state when it goes out of scope.
+class KeepDefaultGenerator {
+ public:
+  KeepDefaultGenerator()
+      : seed_(core::default_generator().seed()), offset_(core::default_generator().offset()) {}
+  ~KeepDefaultGenerator() { core::default_generator().set_state(seed_, offset_); }
+  KeepDefaultGenerator(const KeepDefaultGenerator&) = delete;
+  KeepDefaultGenerator& operator=(const KeepDefaultGenerator&) = delete;
+
+ private:
+  std::uint64_t seed_, offset_;
+};
+
+}  // namespace
+
+TrainedRun load_trained_run(const fs::path& run_dir, const std::string& op) {
   const RunDir dir(run_dir);
+  check(fs::exists(dir.config()), "{}: '{}' holds no run (no config.yaml)", op, run_dir.string());
   const Config config = Config::load(dir.config().string());
   const std::optional<fs::path> latest = dir.latest_checkpoint();
   check(latest.has_value(), "{}: '{}' has no checkpoint", op, run_dir.string());
-  if (const auto threads = config.get<std::int64_t>("threads"); threads > 0)
-    core::set_num_threads(static_cast<int>(threads));
-  core::manual_seed(config.get<std::uint64_t>("seed"));
-  std::unique_ptr<Task> task = make_task(config);
-  const std::int64_t step = load_model(*latest, *task);
-  return {std::move(task), step};
+  TrainedRun run{.task = nullptr, .task_name = config.get<std::string>("task"), .step = 0};
+  {
+    // The model's initialisation draws from the default generator; the checkpoint replaces it.
+    const KeepDefaultGenerator keep;
+    core::manual_seed(config.get<std::uint64_t>("seed"));
+    run.task = make_task(config);
+  }
+  run.step = load_model(*latest, *run.task);
+  return run;
+}
+
+namespace {
+
+// The task of a finished or running run, with the model of its latest checkpoint, run with the
+// run's thread count.
+std::pair<std::unique_ptr<Task>, std::int64_t> load_run(const fs::path& run_dir, const char* op) {
+  const RunDir dir(run_dir);
+  if (fs::exists(dir.config()))
+    if (const auto threads = Config::load(dir.config().string()).get<std::int64_t>("threads");
+        threads > 0)
+      core::set_num_threads(static_cast<int>(threads));
+  TrainedRun run = load_trained_run(run_dir, op);
+  return {std::move(run.task), run.step};
 }
 
 }  // namespace

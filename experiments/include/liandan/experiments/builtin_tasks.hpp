@@ -29,6 +29,8 @@ class FashionMlpTask : public Task {
   Batch next_batch() override;
   Tensor loss(const Batch& batch) override;
   std::map<std::string, double> evaluate() override;
+  // The activations of the last hidden layer (N, hidden); an error for depth 0.
+  std::optional<Tensor> image_features(const Tensor& images) override;
   nn::NamedTensors sampler_state() const override;
   void load_sampler_state(const nn::NamedTensors& state) override;
 

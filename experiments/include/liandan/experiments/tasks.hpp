@@ -74,6 +74,10 @@ class Task {
   // The sampler state as named tensors (saved in checkpoints under "sampler.") and back.
   virtual nn::NamedTensors sampler_state() const = 0;
   virtual void load_sampler_state(const nn::NamedTensors& state) = 0;
+  // The penultimate-layer features (N, F) of Fashion-MNIST-shaped images (N, 1, 28, 28) in
+  // [0, 1], without a graph: what the FID (fid.hpp) compares. nullopt for tasks that are not
+  // such classifiers.
+  virtual std::optional<Tensor> image_features(const Tensor& /*images*/) { return std::nullopt; }
   // Text generated after prompt (`liandan sample`); nullopt for tasks that cannot.
   virtual std::optional<std::string> sample(const std::string& /*prompt*/, std::int64_t /*tokens*/,
                                             double /*temperature*/, std::uint64_t /*seed*/) {

@@ -9,8 +9,10 @@
 
 #include <filesystem>
 #include <functional>
+#include <memory>
 
 #include "liandan/experiments/config.hpp"
+#include "liandan/experiments/tasks.hpp"
 
 namespace liandan::experiments {
 
@@ -50,6 +52,16 @@ class StopOnSigint {
  private:
   void (*previous_)(int);
 };
+
+// A run directory's task with the model of its latest checkpoint, for use inside another run
+// (the FID classifier, fid.hpp): the default generator's state and the thread count are left as
+// they were. Errors start with op and name the directory.
+struct TrainedRun {
+  std::unique_ptr<Task> task;
+  std::string task_name;  // the run's config.task
+  std::int64_t step = 0;  // of the checkpoint
+};
+TrainedRun load_trained_run(const std::filesystem::path& run_dir, const std::string& op);
 
 // Evaluates the latest checkpoint of a run directory: the task's eval metrics and "step".
 std::map<std::string, double> evaluate_run(const std::filesystem::path& run_dir);
