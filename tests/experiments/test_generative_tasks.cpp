@@ -87,6 +87,23 @@ std::int64_t step_of(const nn::Checkpoint& c, const std::string& key) {
   return -1;
 }
 
+// Trains each variant (config overrides) of a GAN config for `steps` steps in its own run
+// directory under dir; both losses must stay finite.
+void check_variants_train(const char* yaml, const std::vector<std::vector<std::string>>& variants,
+                          const std::string& steps, const fs::path& dir) {
+  for (std::size_t i = 0; i < variants.size(); ++i) {
+    std::vector<std::string> overrides = variants[i];
+    overrides.push_back("train.steps=" + steps);
+    CAPTURE(overrides[0]);
+    const Config config = Config::parse(yaml, "variant.yaml", overrides);
+    const fs::path out = dir / std::to_string(i);
+    CHECK(train(config, quiet(out)).finished);
+    const json summary = json::parse(read_file(RunDir(out).summary()));
+    CHECK(std::isfinite(summary["final"]["loss"].get<double>()));
+    CHECK(std::isfinite(summary["final"]["generator_loss"].get<double>()));
+  }
+}
+
 }  // namespace
 
 TEST_CASE("gan_mixture: trains, plots, resumes bit for bit; n_dis critic updates per step") {
@@ -111,21 +128,11 @@ TEST_CASE("gan_mixture: trains, plots, resumes bit for bit; n_dis critic updates
 
 TEST_CASE("gan_mixture: every critic variant trains on both mixtures") {
   test::ScratchDir dir("gan_mixture_variants");
-  const std::vector<std::vector<std::string>> variants = {
-      {"model.critic=gran"},
-      {"model.critic=sn", "model.loss=non_saturating"},
-      {"model.critic=wgan_gp", "model.loss=wasserstein", "data.mixture=grid"}};
-  for (std::size_t i = 0; i < variants.size(); ++i) {
-    std::vector<std::string> overrides = variants[i];
-    overrides.push_back("train.steps=4");
-    CAPTURE(overrides[0]);
-    const Config config = Config::parse(tiny_gan, "tiny_gan.yaml", overrides);
-    const fs::path out = dir.path / std::to_string(i);
-    CHECK(train(config, quiet(out)).finished);
-    const json summary = json::parse(read_file(RunDir(out).summary()));
-    CHECK(std::isfinite(summary["final"]["loss"].get<double>()));
-    CHECK(std::isfinite(summary["final"]["generator_loss"].get<double>()));
-  }
+  check_variants_train(tiny_gan,
+                       {{"model.critic=gran"},
+                        {"model.critic=sn", "model.loss=non_saturating"},
+                        {"model.critic=wgan_gp", "model.loss=wasserstein", "data.mixture=grid"}},
+                       "4", dir.path);
 }
 
 TEST_CASE("vae_fashion: trains on Fashion-MNIST, writes PNGs, resumes bit for bit") {
@@ -300,19 +307,9 @@ TEST_CASE("gan_fashion: trains, reports the FID, writes PNGs, resumes bit for bi
 TEST_CASE("gan_fashion: every critic variant trains") {
   if (!has_fashion_mnist()) return;
   test::ScratchDir dir("gan_fashion_variants");
-  const std::vector<std::vector<std::string>> variants = {
-      {"model.critic=gran"},
-      {"model.critic=sn", "model.loss=hinge"},
-      {"model.critic=wgan_gp", "model.loss=wasserstein"}};
-  for (std::size_t i = 0; i < variants.size(); ++i) {
-    std::vector<std::string> overrides = variants[i];
-    overrides.push_back("train.steps=2");
-    CAPTURE(overrides[0]);
-    const Config config = Config::parse(tiny_gan_fashion, "tiny_gan_fashion.yaml", overrides);
-    const fs::path out = dir.path / std::to_string(i);
-    CHECK(train(config, quiet(out)).finished);
-    const json summary = json::parse(read_file(RunDir(out).summary()));
-    CHECK(std::isfinite(summary["final"]["loss"].get<double>()));
-    CHECK(std::isfinite(summary["final"]["generator_loss"].get<double>()));
-  }
+  check_variants_train(tiny_gan_fashion,
+                       {{"model.critic=gran"},
+                        {"model.critic=sn", "model.loss=hinge"},
+                        {"model.critic=wgan_gp", "model.loss=wasserstein"}},
+                       "2", dir.path);
 }
