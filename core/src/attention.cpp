@@ -132,9 +132,10 @@ Tensor pack_key_tiles(const HeadRows<const T>& src, std::int64_t heads, std::int
     const std::int64_t h = ht / tiles, j0 = (ht % tiles) * kKeyTile;
     const std::int64_t n = std::min(kKeyTile, s - j0);
     T* dst = base + ht * d * kKeyTile;
-    for (std::int64_t j = 0; j < n; ++j) {
-      const T* row = src(h, j0 + j);
-      for (std::int64_t c = 0; c < d; ++c) dst[c * kKeyTile + j] = row[c];
+    const T* first = src(h, j0);
+    for (std::int64_t c = 0; c < d; ++c) {  // contiguous writes; reads down a column
+      T* out = dst + c * kKeyTile;
+      for (std::int64_t j = 0; j < n; ++j) out[j] = first[j * src.ld + c];
     }
     if (n < kKeyTile)
       for (std::int64_t c = 0; c < d; ++c)
