@@ -23,6 +23,7 @@
 
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "liandan/core/elementwise.hpp"
@@ -66,21 +67,19 @@ struct MaskView {
 // dv v's), so the transpose back to (B, T, H * D) is a view as well.
 template <typename T>
 struct HeadRows {
+  // The rows of t (B, H, N, X); T is const for the tensors only read.
+  explicit HeadRows(const Tensor& t)
+      : base(t.data<std::remove_const_t<T>>()),
+        H(t.size(1)),
+        sb(t.stride(0)),
+        sh(t.stride(1)),
+        ld(t.stride(2)) {}
   T* base;
   std::int64_t H, sb, sh, ld;  // batch, head and row strides
   T* operator()(std::int64_t bh, std::int64_t i) const {
     return base + (bh / H) * sb + (bh % H) * sh + i * ld;
   }
 };
-
-template <typename T>
-HeadRows<const T> read_rows(const Tensor& t) {
-  return {t.data<T>(), t.size(1), t.stride(0), t.stride(1), t.stride(2)};
-}
-template <typename T>
-HeadRows<T> write_rows(const Tensor& t) {
-  return {t.data<T>(), t.size(1), t.stride(0), t.stride(1), t.stride(2)};
-}
 
 // s (m x n, row stride kKeyTile) = scaled, masked scores of queries i0.. and keys j0.. of head
 // (b, h); -inf where a key is masked. q: the first query row (row stride q_ld), already
@@ -245,8 +244,8 @@ template <typename T>
 void forward_kernel(const Checked& c, Tensor& out, Tensor& lse) {
   const Problem& p = c.p;
   const MaskView<T> mask = mask_view<T>(c.mask);
-  const auto Q = read_rows<T>(c.q), K = read_rows<T>(c.k), V = read_rows<T>(c.v);
-  const auto O = write_rows<T>(out);
+  const HeadRows<const T> Q(c.q), K(c.k), V(c.v);
+  const HeadRows<T> O(out);
   T* L = lse.data<T>();
   const std::int64_t q_tiles = (p.T + kQueryTile - 1) / kQueryTile;
   const std::int64_t k_tiles = (p.S + kKeyTile - 1) / kKeyTile;
@@ -317,10 +316,9 @@ void backward_kernel(const Checked& c, const Tensor& dout, const Tensor& out, co
                      AttentionGrads& g) {
   const Problem& p = c.p;
   const MaskView<T> mask = mask_view<T>(c.mask);
-  const auto Q = read_rows<T>(c.q), K = read_rows<T>(c.k), V = read_rows<T>(c.v);
-  const auto dO = read_rows<T>(dout), O = read_rows<T>(out);
+  const HeadRows<const T> Q(c.q), K(c.k), V(c.v), dO(dout), O(out);
   const T* L = lse.data<T>();
-  const auto dQ = write_rows<T>(g.dq), dK = write_rows<T>(g.dk), dV = write_rows<T>(g.dv);
+  const HeadRows<T> dQ(g.dq), dK(g.dk), dV(g.dv);
   const T scale = static_cast<T>(p.scale);
 
   // D_i = rowsum(dO_i O_i) (B, H, T)
