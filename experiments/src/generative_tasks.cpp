@@ -12,29 +12,6 @@ namespace {
 
 // ---- config rows
 
-Key whole(std::string path, std::int64_t fallback, std::string help, double min = 1) {
-  return {.path = std::move(path),
-          .type = Type::integer,
-          .fallback = std::to_string(fallback),
-          .help = std::move(help),
-          .min = min};
-}
-Key real(std::string path, double fallback, std::string help, double min = 0) {
-  return {.path = std::move(path),
-          .type = Type::number,
-          .fallback = fmt::format("{}", fallback),
-          .help = std::move(help),
-          .min = min};
-}
-Key choice(std::string path, std::string fallback, std::string help,
-           std::vector<std::string> choices) {
-  return {.path = std::move(path),
-          .type = Type::string,
-          .fallback = std::move(fallback),
-          .help = std::move(help),
-          .choices = std::move(choices)};
-}
-
 std::vector<Key> concat(std::vector<Key> a, std::vector<Key> b) {
   for (Key& k : b) a.push_back(std::move(k));
   return a;
@@ -47,16 +24,16 @@ std::vector<Key> fashion_keys(const FashionData& d,
            .type = Type::string,
            .fallback = d.dir,
            .help = "directory of the Fashion-MNIST IDX files (Debian's dataset-fashion-mnist)"},
-          whole("data.batch_size", d.batch_size, batch_help),
-          whole("data.eval_size", d.eval_size, "test images evaluated (the first ones)"),
+          integer_key("data.batch_size", d.batch_size, batch_help, 1),
+          integer_key("data.eval_size", d.eval_size, "test images evaluated (the first ones)", 1),
           {.path = "eval.fid_classifier",
            .type = Type::string,
            .fallback = "''",
            .help = "run directory (relative to the working directory) of a Fashion-MNIST "
                    "classifier (experiments/configs/fid_classifier.yaml) whose features give "
                    "the eval's FID; empty: no FID"},
-          whole("eval.fid_samples", d.fid.samples,
-                "N: generated images and first test images of the FID", 2)};
+          integer_key("eval.fid_samples", d.fid.samples,
+                      "N: generated images and first test images of the FID", 2)};
 }
 FashionData fashion_data(const Config& c) {
   const auto dir = c.get<std::string>("data.dir");
@@ -81,12 +58,12 @@ std::vector<Key> gan_keys(const GanObjective& g) {
            : k == CriticKind::sn      ? "sn"
                                       : "gn";
   };
-  return {choice("model.critic", critic_name(g.critic), "critic normalisation",
-                 {"gn", "gran", "wgan_gp", "sn"}),
-          choice("model.loss", loss_name(g.loss), "GAN loss",
-                 {"hinge", "non_saturating", "wasserstein"}),
-          whole("model.n_dis", g.n_dis, "critic updates per step"),
-          real("model.gp_lambda", g.gp_lambda, "weight of the gradient penalty (wgan_gp)")};
+  return {choice_key("model.critic", critic_name(g.critic), "critic normalisation",
+                     {"gn", "gran", "wgan_gp", "sn"}),
+          choice_key("model.loss", loss_name(g.loss), "GAN loss",
+                     {"hinge", "non_saturating", "wasserstein"}),
+          integer_key("model.n_dis", g.n_dis, "critic updates per step", 1),
+          number_key("model.gp_lambda", g.gp_lambda, "weight of the gradient penalty (wgan_gp)")};
 }
 GanObjective gan_objective(const Config& c) {
   const auto loss = c.get<std::string>("model.loss");
@@ -457,13 +434,14 @@ TaskEntry vae_fashion_entry() {
   const FashionData d;
   const VaeTaskOptions v;
   std::vector<Key> keys = {
-      choice("model.arch", "mlp", "encoder / decoder: mlp or conv", {"mlp", "conv"}),
-      whole("model.width", 256, "mlp: hidden widths (2w, w); conv: channels of the first conv"),
-      whole("model.latent", v.vae.latent, "latent dims"),
-      choice("model.likelihood", "bernoulli", "decoder likelihood", {"bernoulli", "gaussian"}),
-      real("model.decoder_std", v.vae.decoder_std, "std of the Gaussian decoder", 1e-6),
-      real("model.beta", v.vae.beta, "weight of the KL in the training loss (beta-VAE)"),
-      whole("data.iw_samples", v.iw_samples, "importance samples of the eval's IW bound")};
+      choice_key("model.arch", "mlp", "encoder / decoder: mlp or conv", {"mlp", "conv"}),
+      integer_key("model.width", 256,
+                  "mlp: hidden widths (2w, w); conv: channels of the first conv", 1),
+      integer_key("model.latent", v.vae.latent, "latent dims", 1),
+      choice_key("model.likelihood", "bernoulli", "decoder likelihood", {"bernoulli", "gaussian"}),
+      number_key("model.decoder_std", v.vae.decoder_std, "std of the Gaussian decoder", 1e-6),
+      number_key("model.beta", v.vae.beta, "weight of the KL in the training loss (beta-VAE)"),
+      integer_key("data.iw_samples", v.iw_samples, "importance samples of the eval's IW bound", 1)};
   for (Key& k : fashion_keys(d)) keys.push_back(std::move(k));
   return {"vae_fashion", "a VAE on Fashion-MNIST; eval: test ELBO and IW bound (nats), sample PNGs",
           std::move(keys), [](const Config& c) -> std::unique_ptr<Task> {
@@ -486,11 +464,12 @@ TaskEntry eae_fashion_entry() {
   const FashionData d;
   const EaeTaskOptions e;
   std::vector<Key> keys = {
-      choice("model.arch", "mlp", "encoder / decoder: mlp or conv", {"mlp", "conv"}),
-      whole("model.width", 256, "mlp: hidden widths (2w, w); conv: channels of the first conv"),
-      whole("model.latent", e.eae.latent, "latent dims"),
-      real("model.lambda", e.eae.lambda, "weight of the entropy reward"),
-      whole("model.knn_k", e.eae.entropy.k, "k of the kNN entropy estimate")};
+      choice_key("model.arch", "mlp", "encoder / decoder: mlp or conv", {"mlp", "conv"}),
+      integer_key("model.width", 256,
+                  "mlp: hidden widths (2w, w); conv: channels of the first conv", 1),
+      integer_key("model.latent", e.eae.latent, "latent dims", 1),
+      number_key("model.lambda", e.eae.lambda, "weight of the entropy reward"),
+      integer_key("model.knn_k", e.eae.entropy.k, "k of the kNN entropy estimate", 1)};
   for (Key& k : fashion_keys(d)) keys.push_back(std::move(k));
   return {"eae_fashion",
           "an entropic autoencoder on Fashion-MNIST; eval: reconstruction error, latent entropy",
@@ -512,13 +491,14 @@ TaskEntry gan_mixture_entry() {
       "gan_mixture",
       "a GAN (GN, GraN, WGAN-GP or SN critic) on a 2-D Gaussian mixture; eval: mode coverage",
       concat(gan_keys(g.objective),
-             {whole("model.z_dim", g.z_dim, "noise dims"),
-              whole("model.width", g.width, "hidden width of generator and critic"),
-              whole("model.depth", g.depth, "hidden layers of generator and critic"),
-              choice("data.mixture", g.mixture, "ring: 8 modes, grid: 25", {"ring", "grid"}),
-              whole("data.size", g.dataset_size, "points in the dataset (one epoch)"),
-              whole("data.batch_size", g.batch_size, "B: real points per critic update"),
-              whole("data.eval_size", g.eval_size, "generated points judged by mode coverage")}),
+             {integer_key("model.z_dim", g.z_dim, "noise dims", 1),
+              integer_key("model.width", g.width, "hidden width of generator and critic", 1),
+              integer_key("model.depth", g.depth, "hidden layers of generator and critic", 1),
+              choice_key("data.mixture", g.mixture, "ring: 8 modes, grid: 25", {"ring", "grid"}),
+              integer_key("data.size", g.dataset_size, "points in the dataset (one epoch)", 1),
+              integer_key("data.batch_size", g.batch_size, "B: real points per critic update", 1),
+              integer_key("data.eval_size", g.eval_size, "generated points judged by mode coverage",
+                          1)}),
       [](const Config& c) -> std::unique_ptr<Task> {
         const GanMixtureOptions options{.mixture = c.get<std::string>("data.mixture"),
                                         .dataset_size = c.get<std::int64_t>("data.size"),
@@ -538,9 +518,9 @@ TaskEntry gan_fashion_entry() {
   return {"gan_fashion",
           "a DCGAN (GN, GraN, WGAN-GP or SN critic) on Fashion-MNIST; eval: FID, sample PNGs",
           concat(concat(gan_keys(g.objective),
-                        {whole("model.z_dim", g.net.z_dim, "noise dims"),
-                         whole("model.width", g.net.width,
-                               "w: channels at 28x28 (2w at 14x14, 4w at 7x7)")}),
+                        {integer_key("model.z_dim", g.net.z_dim, "noise dims", 1),
+                         integer_key("model.width", g.net.width,
+                                     "w: channels at 28x28 (2w at 14x14, 4w at 7x7)", 1)}),
                  fashion_keys(d, "B: real images per critic update, fakes per update")),
           [](const Config& c) -> std::unique_ptr<Task> {
             const GanFashionOptions options{.data = fashion_data(c),

@@ -19,34 +19,8 @@
 namespace liandan::experiments {
 namespace {
 
-std::string text(double v) { return fmt::format("{}", v); }
-std::string text(bool v) { return v ? "true" : "false"; }
-
-Key real(std::string path, double fallback, std::string help, double min = 0,
-         std::optional<double> max = {}, bool open_max = false) {
-  return {.path = std::move(path),
-          .type = Type::number,
-          .fallback = text(fallback),
-          .help = std::move(help),
-          .min = min,
-          .max = max,
-          .open_max = open_max};
-}
 Key beta(std::string path, double fallback) {
-  return real(std::move(path), fallback, "momentum coefficient", 0, 1, true);
-}
-Key flag(std::string path, bool fallback, std::string help) {
-  return {.path = std::move(path),
-          .type = Type::boolean,
-          .fallback = text(fallback),
-          .help = std::move(help)};
-}
-Key whole(std::string path, std::int64_t fallback, std::string help, double min = 0) {
-  return {.path = std::move(path),
-          .type = Type::integer,
-          .fallback = std::to_string(fallback),
-          .help = std::move(help),
-          .min = min};
+  return number_key(std::move(path), fallback, "momentum coefficient", 0, 1, true);
 }
 
 }  // namespace
@@ -62,10 +36,11 @@ const std::vector<OptimizerEntry>& optimizer_table() {
     const optim::MuonOptions muon;
     return std::vector<OptimizerEntry>{
         {"sgd",
-         {real("lr", sgd.lr, "learning rate"), real("momentum", sgd.momentum, "momentum"),
-          real("dampening", sgd.dampening, "dampening"),
-          real("weight_decay", sgd.weight_decay, "L2 weight decay"),
-          flag("nesterov", sgd.nesterov, "Nesterov momentum")},
+         {number_key("lr", sgd.lr, "learning rate"),
+          number_key("momentum", sgd.momentum, "momentum"),
+          number_key("dampening", sgd.dampening, "dampening"),
+          number_key("weight_decay", sgd.weight_decay, "L2 weight decay"),
+          flag_key("nesterov", sgd.nesterov, "Nesterov momentum")},
          [](std::vector<optim::ParamGroup> groups, const Config& o) {
            return std::make_unique<optim::SGD>(
                std::move(groups), optim::SGDOptions{.lr = o.get<double>("lr"),
@@ -75,10 +50,10 @@ const std::vector<OptimizerEntry>& optimizer_table() {
                                                     .nesterov = o.get<bool>("nesterov")});
          }},
         {"adam",
-         {real("lr", adam.lr, "learning rate"), beta("beta1", adam.beta1),
-          beta("beta2", adam.beta2), real("eps", adam.eps, "denominator epsilon"),
-          real("weight_decay", adam.weight_decay, "L2 weight decay"),
-          flag("amsgrad", adam.amsgrad, "AMSGrad")},
+         {number_key("lr", adam.lr, "learning rate"), beta("beta1", adam.beta1),
+          beta("beta2", adam.beta2), number_key("eps", adam.eps, "denominator epsilon"),
+          number_key("weight_decay", adam.weight_decay, "L2 weight decay"),
+          flag_key("amsgrad", adam.amsgrad, "AMSGrad")},
          [](std::vector<optim::ParamGroup> groups, const Config& o) {
            return std::make_unique<optim::Adam>(
                std::move(groups), optim::AdamOptions{.lr = o.get<double>("lr"),
@@ -89,10 +64,10 @@ const std::vector<OptimizerEntry>& optimizer_table() {
                                                      .amsgrad = o.get<bool>("amsgrad")});
          }},
         {"adamw",
-         {real("lr", adamw.lr, "learning rate"), beta("beta1", adamw.beta1),
-          beta("beta2", adamw.beta2), real("eps", adamw.eps, "denominator epsilon"),
-          real("weight_decay", adamw.weight_decay, "decoupled weight decay"),
-          flag("amsgrad", adamw.amsgrad, "AMSGrad")},
+         {number_key("lr", adamw.lr, "learning rate"), beta("beta1", adamw.beta1),
+          beta("beta2", adamw.beta2), number_key("eps", adamw.eps, "denominator epsilon"),
+          number_key("weight_decay", adamw.weight_decay, "decoupled weight decay"),
+          flag_key("amsgrad", adamw.amsgrad, "AMSGrad")},
          [](std::vector<optim::ParamGroup> groups, const Config& o) {
            return std::make_unique<optim::AdamW>(
                std::move(groups), optim::AdamWOptions{.lr = o.get<double>("lr"),
@@ -103,9 +78,9 @@ const std::vector<OptimizerEntry>& optimizer_table() {
                                                       .amsgrad = o.get<bool>("amsgrad")});
          }},
         {"lion",
-         {real("lr", lion.lr, "learning rate"), beta("beta1", lion.beta1),
+         {number_key("lr", lion.lr, "learning rate"), beta("beta1", lion.beta1),
           beta("beta2", lion.beta2),
-          real("weight_decay", lion.weight_decay, "decoupled weight decay")},
+          number_key("weight_decay", lion.weight_decay, "decoupled weight decay")},
          [](std::vector<optim::ParamGroup> groups, const Config& o) {
            return std::make_unique<optim::Lion>(
                std::move(groups),
@@ -115,8 +90,8 @@ const std::vector<OptimizerEntry>& optimizer_table() {
                                   .weight_decay = o.get<double>("weight_decay")});
          }},
         {"tiger",
-         {real("lr", tiger.lr, "learning rate"), beta("beta", tiger.beta),
-          real("weight_decay", tiger.weight_decay, "decoupled weight decay")},
+         {number_key("lr", tiger.lr, "learning rate"), beta("beta", tiger.beta),
+          number_key("weight_decay", tiger.weight_decay, "decoupled weight decay")},
          [](std::vector<optim::ParamGroup> groups, const Config& o) {
            return std::make_unique<optim::Tiger>(
                std::move(groups),
@@ -125,13 +100,13 @@ const std::vector<OptimizerEntry>& optimizer_table() {
                                    .weight_decay = o.get<double>("weight_decay")});
          }},
         {"amos",
-         {real("lr", amos.lr, "xi, the global learning rate (~1/sqrt(batches in the data))"),
+         {number_key("lr", amos.lr, "xi, the global learning rate (~1/sqrt(batches in the data))"),
           beta("beta", amos.beta),
-          real("momentum", amos.momentum, "EMA of the update (0: none)", 0, 1, true),
-          real("clip_value", amos.clip_value, "elementwise gradient clip (0: none)"),
-          real("extra_l2", amos.extra_l2, "extra L2 decay"),
-          real("d_coef", amos.d_coef, "lr decay coefficient"),
-          real("c_coef", amos.c_coef, "weight decay decay coefficient")},
+          number_key("momentum", amos.momentum, "EMA of the update (0: none)", 0, 1, true),
+          number_key("clip_value", amos.clip_value, "elementwise gradient clip (0: none)"),
+          number_key("extra_l2", amos.extra_l2, "extra L2 decay"),
+          number_key("d_coef", amos.d_coef, "lr decay coefficient"),
+          number_key("c_coef", amos.c_coef, "weight decay decay coefficient")},
          [](std::vector<optim::ParamGroup> groups, const Config& o) {
            return std::make_unique<optim::Amos>(
                std::move(groups), optim::AmosOptions{.lr = o.get<double>("lr"),
@@ -143,13 +118,13 @@ const std::vector<OptimizerEntry>& optimizer_table() {
                                                      .c_coef = o.get<double>("c_coef")});
          }},
         {"muon",
-         {real("lr", muon.lr, "learning rate (Muon and its AdamW part)"),
+         {number_key("lr", muon.lr, "learning rate (Muon and its AdamW part)"),
           beta("momentum", muon.momentum),
-          real("weight_decay", muon.weight_decay, "decoupled weight decay"),
+          number_key("weight_decay", muon.weight_decay, "decoupled weight decay"),
           beta("beta1", muon.beta1),
           beta("beta2", muon.beta2),
-          real("eps", muon.eps, "AdamW part's epsilon"),
-          flag("nesterov", muon.nesterov, "Nesterov momentum"),
+          number_key("eps", muon.eps, "AdamW part's epsilon"),
+          flag_key("nesterov", muon.nesterov, "Nesterov momentum"),
           {.path = "scale",
            .type = Type::string,
            .fallback = "moonshot",
@@ -179,8 +154,8 @@ const std::vector<ScheduleEntry>& schedule_table() {
   static const std::vector<ScheduleEntry> table = {
       {"constant", {}, [](const Config&, std::int64_t) { return optim::constant(); }},
       {"warmup_cosine",
-       {whole("warmup_steps", 0, "linear warmup steps"),
-        real("min_ratio", 0, "final lr / peak lr", 0, 1)},
+       {integer_key("warmup_steps", 0, "linear warmup steps", 0),
+        number_key("min_ratio", 0, "final lr / peak lr", 0, 1)},
        [](const Config& o, std::int64_t total) {
          const auto warmup = o.get<std::int64_t>("warmup_steps");
          check(warmup < total, "{}.warmup_steps: {} must be less than train.steps {}", o.prefix(),
@@ -188,8 +163,8 @@ const std::vector<ScheduleEntry>& schedule_table() {
          return optim::warmup_cosine(warmup, total, o.get<double>("min_ratio"));
        }},
       {"linear",
-       {whole("warmup_steps", 0, "linear warmup steps"),
-        real("end_ratio", 0, "final lr / peak lr", 0, 1)},
+       {integer_key("warmup_steps", 0, "linear warmup steps", 0),
+        number_key("end_ratio", 0, "final lr / peak lr", 0, 1)},
        [](const Config& o, std::int64_t total) {
          const auto warmup = o.get<std::int64_t>("warmup_steps");
          check(warmup < total, "{}.warmup_steps: {} must be less than train.steps {}", o.prefix(),
@@ -198,19 +173,20 @@ const std::vector<ScheduleEntry>& schedule_table() {
          return warmup == 0 ? decay : optim::then(optim::linear_warmup(warmup), warmup, decay);
        }},
       {"inverse_sqrt",
-       {whole("warmup_steps", 100, "steps to the peak", 1)},
+       {integer_key("warmup_steps", 100, "steps to the peak", 1)},
        [](const Config& o, std::int64_t) {
          return optim::inverse_sqrt(o.get<std::int64_t>("warmup_steps"));
        }},
       {"step",
-       {whole("step_size", 100, "steps between decays", 1), real("gamma", 0.1, "decay factor")},
+       {integer_key("step_size", 100, "steps between decays", 1),
+        number_key("gamma", 0.1, "decay factor")},
        [](const Config& o, std::int64_t) {
          return optim::step_decay(o.get<std::int64_t>("step_size"), o.get<double>("gamma"));
        }},
       {"wsd",
-       {whole("warmup_steps", 0, "linear warmup steps"),
-        real("decay_fraction", 0.2, "fraction of train.steps spent decaying", 0, 1),
-        real("end_ratio", 0, "final lr / peak lr", 0, 1)},
+       {integer_key("warmup_steps", 0, "linear warmup steps", 0),
+        number_key("decay_fraction", 0.2, "fraction of train.steps spent decaying", 0, 1),
+        number_key("end_ratio", 0, "final lr / peak lr", 0, 1)},
        [](const Config& o, std::int64_t total) {
          const auto warmup = o.get<std::int64_t>("warmup_steps");
          const auto decay = static_cast<std::int64_t>(o.get<double>("decay_fraction") * total);
@@ -251,7 +227,7 @@ std::vector<Key> optimizer_keys() {
                  {.path = "params",
                   .type = Type::strings,
                   .help = "glob patterns over parameter names, e.g. '*.bias'"},
-                 real("lr_scale", 1, "multiplies the optimizer's lr"),
+                 number_key("lr_scale", 1, "multiplies the optimizer's lr"),
                  {.path = "weight_decay",
                   .type = Type::number,
                   .fallback = "~",

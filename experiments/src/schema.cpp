@@ -10,6 +10,38 @@
 #include "liandan/core/error.hpp"
 
 namespace liandan::experiments {
+
+Key integer_key(std::string path, std::int64_t fallback, std::string help, double min) {
+  return {.path = std::move(path),
+          .type = Type::integer,
+          .fallback = std::to_string(fallback),
+          .help = std::move(help),
+          .min = min};
+}
+Key number_key(std::string path, double fallback, std::string help, double min,
+               std::optional<double> max, bool open_max) {
+  return {.path = std::move(path),
+          .type = Type::number,
+          .fallback = fmt::format("{}", fallback),
+          .help = std::move(help),
+          .min = min,
+          .max = max,
+          .open_max = open_max};
+}
+Key choice_key(std::string path, std::string fallback, std::string help,
+               std::vector<std::string> choices) {
+  return {.path = std::move(path),
+          .type = Type::string,
+          .fallback = std::move(fallback),
+          .help = std::move(help),
+          .choices = std::move(choices)};
+}
+Key flag_key(std::string path, bool fallback, std::string help) {
+  return {.path = std::move(path),
+          .type = Type::boolean,
+          .fallback = fallback ? "true" : "false",
+          .help = std::move(help)};
+}
 namespace {
 
 std::string join(const std::string& prefix, const std::string& name) {

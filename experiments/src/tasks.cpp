@@ -8,32 +8,6 @@
 #include "liandan/experiments/spiral_task.hpp"
 
 namespace liandan::experiments {
-namespace {
-
-Key whole(std::string path, std::int64_t fallback, std::string help, double min) {
-  return {.path = std::move(path),
-          .type = Type::integer,
-          .fallback = std::to_string(fallback),
-          .help = std::move(help),
-          .min = min};
-}
-Key choice(std::string path, std::string fallback, std::string help,
-           std::vector<std::string> choices) {
-  return {.path = std::move(path),
-          .type = Type::string,
-          .fallback = std::move(fallback),
-          .help = std::move(help),
-          .choices = std::move(choices)};
-}
-Key real(std::string path, double fallback, std::string help, double min) {
-  return {.path = std::move(path),
-          .type = Type::number,
-          .fallback = fmt::format("{}", fallback),
-          .help = std::move(help),
-          .min = min};
-}
-
-}  // namespace
 
 const Tensor& Batch::operator[](const std::string& name) const {
   for (const auto& [key, t] : tensors)
@@ -58,13 +32,13 @@ const std::vector<TaskEntry>& task_table() {
     return std::vector<TaskEntry>{
         {"spiral",
          "classify points of a noisy K-arm 2-D spiral with an MLP (synthetic, seeded)",
-         {whole("model.hidden", spiral.hidden, "hidden width", 1),
-          whole("model.depth", spiral.depth, "hidden layers", 1),
-          whole("data.classes", spiral.classes, "spiral arms", 2),
-          real("data.turns", spiral.turns, "revolutions per arm", 0),
-          real("data.noise", spiral.noise, "std of the coordinate noise", 0),
-          whole("data.batch_size", spiral.batch_size, "training batch", 1),
-          whole("data.eval_size", spiral.eval_size, "held-out points", 1)},
+         {integer_key("model.hidden", spiral.hidden, "hidden width", 1),
+          integer_key("model.depth", spiral.depth, "hidden layers", 1),
+          integer_key("data.classes", spiral.classes, "spiral arms", 2),
+          number_key("data.turns", spiral.turns, "revolutions per arm", 0),
+          number_key("data.noise", spiral.noise, "std of the coordinate noise", 0),
+          integer_key("data.batch_size", spiral.batch_size, "training batch", 1),
+          integer_key("data.eval_size", spiral.eval_size, "held-out points", 1)},
          [](const Config& c) -> std::unique_ptr<Task> {
            const SpiralOptions options{.classes = c.get<std::int64_t>("data.classes"),
                                        .turns = c.get<double>("data.turns"),
@@ -77,10 +51,10 @@ const std::vector<TaskEntry>& task_table() {
          }},
         {"fashion_mlp",
          "classify Fashion-MNIST (dataset-fashion-mnist) with a ReLU MLP",
-         {whole("model.hidden", fashion.hidden, "hidden width", 1),
-          whole("model.depth", fashion.depth, "hidden layers", 0),
-          whole("data.batch_size", fashion.batch_size, "training batch", 1),
-          whole("data.eval_size", fashion.eval_size, "test images evaluated", 1)},
+         {integer_key("model.hidden", fashion.hidden, "hidden width", 1),
+          integer_key("model.depth", fashion.depth, "hidden layers", 0),
+          integer_key("data.batch_size", fashion.batch_size, "training batch", 1),
+          integer_key("data.eval_size", fashion.eval_size, "test images evaluated", 1)},
          [](const Config& c) -> std::unique_ptr<Task> {
            return std::make_unique<FashionMlpTask>(
                FashionMlpOptions{.hidden = c.get<std::int64_t>("model.hidden"),
@@ -91,16 +65,16 @@ const std::vector<TaskEntry>& task_table() {
          }},
         {"byte_lm",
          "a byte-level GPT on the Tang/Song poems (fortunes-zh) or English fortunes",
-         {choice("data.corpus", lm.corpus, "the corpus", {"poems", "fortunes"}),
-          whole("data.block_size", lm.block_size, "context length T", 2),
-          whole("data.batch_size", lm.batch_size, "training batch", 1),
-          whole("data.eval_batches", lm.eval_batches, "validation batches evaluated", 1),
-          whole("model.n_layers", lm.gpt.n_layers, "Transformer blocks", 1),
-          whole("model.d_model", lm.gpt.d_model, "model width", 1),
-          whole("model.n_heads", lm.gpt.n_heads, "attention heads", 1),
-          choice("model.attention", "softmax", "attention kind", {"softmax", "linear"}),
-          choice("model.positions", "learned", "positions",
-                 {"learned", "sinusoidal", "rope", "none"})},
+         {choice_key("data.corpus", lm.corpus, "the corpus", {"poems", "fortunes"}),
+          integer_key("data.block_size", lm.block_size, "context length T", 2),
+          integer_key("data.batch_size", lm.batch_size, "training batch", 1),
+          integer_key("data.eval_batches", lm.eval_batches, "validation batches evaluated", 1),
+          integer_key("model.n_layers", lm.gpt.n_layers, "Transformer blocks", 1),
+          integer_key("model.d_model", lm.gpt.d_model, "model width", 1),
+          integer_key("model.n_heads", lm.gpt.n_heads, "attention heads", 1),
+          choice_key("model.attention", "softmax", "attention kind", {"softmax", "linear"}),
+          choice_key("model.positions", "learned", "positions",
+                     {"learned", "sinusoidal", "rope", "none"})},
          [](const Config& c) -> std::unique_ptr<Task> {
            const auto positions = c.get<std::string>("model.positions");
            nn::GPTConfig gpt{.n_layers = c.get<std::int64_t>("model.n_layers"),
@@ -123,14 +97,14 @@ const std::vector<TaskEntry>& task_table() {
          }},
         {"position_probe",
          "Su's position probe: n identical tokens -> positions 1..n (per-position accuracy)",
-         {whole("data.length", probe.length, "n, the number of tokens", 1),
-          whole("data.batch_size", probe.batch_size, "training batch", 1),
-          choice("model.variant", probe.variant, "the architecture",
-                 {"softmax", "boundary", "gau"}),
-          choice("model.positions", probe.positions, "positions", {"none", "learned", "rope"}),
-          whole("model.n_layers", probe.n_layers, "blocks", 1),
-          whole("model.d_model", probe.d_model, "model width", 4),
-          whole("model.n_heads", probe.n_heads, "attention heads", 1)},
+         {integer_key("data.length", probe.length, "n, the number of tokens", 1),
+          integer_key("data.batch_size", probe.batch_size, "training batch", 1),
+          choice_key("model.variant", probe.variant, "the architecture",
+                     {"softmax", "boundary", "gau"}),
+          choice_key("model.positions", probe.positions, "positions", {"none", "learned", "rope"}),
+          integer_key("model.n_layers", probe.n_layers, "blocks", 1),
+          integer_key("model.d_model", probe.d_model, "model width", 4),
+          integer_key("model.n_heads", probe.n_heads, "attention heads", 1)},
          [](const Config& c) -> std::unique_ptr<Task> {
            return std::make_unique<PositionProbeTask>(
                ProbeOptions{.length = c.get<std::int64_t>("data.length"),

@@ -14,6 +14,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -43,6 +44,15 @@ struct Key {
   std::vector<Key> items{};            // list: the keys of each item (paths relative to the item)
   std::string when{};                  // "other.key=value": a variant (see the Note)
 };
+
+// Row builders for the task and optimizer tables: an integer with a lower bound, a number
+// (bounds as Key's), one of a list of strings, a boolean.
+Key integer_key(std::string path, std::int64_t fallback, std::string help, double min);
+Key number_key(std::string path, double fallback, std::string help, double min = 0,
+               std::optional<double> max = {}, bool open_max = false);
+Key choice_key(std::string path, std::string fallback, std::string help,
+               std::vector<std::string> choices);
+Key flag_key(std::string path, bool fallback, std::string help);
 
 // Where the values came from: the file name used in messages, and the `--set` text of every
 // overridden dotted key.
