@@ -28,8 +28,8 @@ inline Strides broadcast_strides(const Tensor& x, const Shape& shape) {
 
 template <std::size_t N>
 struct LoopPlan {
-  Shape shape;                    // coalesced iteration shape
-  std::array<Strides, N> strides; // per operand, in elements
+  Shape shape;                     // coalesced iteration shape
+  std::array<Strides, N> strides;  // per operand, in elements
 };
 
 // Merges dim i into dim i+1 wherever that is a no-op for every operand; drops size-1 dims.
@@ -92,9 +92,13 @@ void for_each_row(const LoopPlan<N>& plan, std::int64_t cost, Row&& row) {
 
 inline constexpr std::int64_t kBlock = 256;  // unit-stride block, with spread scalars
 
-// out[i] = f(in0[i], in1[i], ...) over a row, see Note [Elementwise loop].
+// out[i] = f(in0[i], in1[i], ...) over a row, see Note [Elementwise loop]. f is taken by value:
+// a copy on this frame cannot alias out, so the values it captures (leaky_relu's slope, clamp's
+// bounds) stay in registers and the loop vectorises; through a reference GCC reloads them
+// after every store and keeps the loop scalar.
 template <typename F, typename Out, typename... In, std::size_t... I>
-void run_row(F& f, std::int64_t n, Out* out, std::int64_t so, [[maybe_unused]] std::tuple<const In*...> in,
+void run_row(F f, std::int64_t n, Out* out, std::int64_t so,
+             [[maybe_unused]] std::tuple<const In*...> in,
              const std::array<std::int64_t, sizeof...(In)>& s, std::index_sequence<I...>) {
   const bool unit_out = so == 1;
   const bool unit_or_scalar = unit_out && ((s[I] == 1 || s[I] == 0) && ...);
@@ -106,7 +110,8 @@ void run_row(F& f, std::int64_t n, Out* out, std::int64_t so, [[maybe_unused]] s
     ((s[I] == 0 ? std::get<I>(spread).fill(*std::get<I>(in)) : void()), ...);
     for (std::int64_t b = 0; b < n; b += kBlock) {
       const std::int64_t m = std::min(kBlock, n - b);
-      const std::tuple<const In*...> p{(s[I] == 0 ? std::get<I>(spread).data() : std::get<I>(in) + b)...};
+      const std::tuple<const In*...> p{
+          (s[I] == 0 ? std::get<I>(spread).data() : std::get<I>(in) + b)...};
       Out* o = out + b;
 #pragma omp simd
       for (std::int64_t i = 0; i < m; ++i) o[i] = f(std::get<I>(p)[i]...);
@@ -124,21 +129,26 @@ void elementwise(const Tensor& out, F f, const std::array<Tensor, sizeof...(In)>
   constexpr std::size_t N = sizeof...(In) + 1;
   std::array<Strides, N> strides;
   strides[0] = broadcast_strides(out, out.shape());
-  for (std::size_t k = 0; k < sizeof...(In); ++k) strides[k + 1] = broadcast_strides(inputs[k], out.shape());
+  for (std::size_t k = 0; k < sizeof...(In); ++k)
+    strides[k + 1] = broadcast_strides(inputs[k], out.shape());
   if (out.numel() == 0) return;
   const LoopPlan<N> plan = coalesce(out.shape(), strides);
   Out* out_base = out.template data<Out>();
   const auto in_base = [&]<std::size_t... I>(std::index_sequence<I...>) {
     return std::tuple<const In*...>{inputs[I].template data<In>()...};
-  }(std::index_sequence_for<In...>{});
-  for_each_row(plan, cost, [&](std::int64_t n, const std::array<std::int64_t, N>& off,
-                               const std::array<std::int64_t, N>& st) {
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      run_row(f, n, out_base + off[0], st[0],
-              std::tuple<const In*...>{std::get<I>(in_base) + off[I + 1]...},
-              std::array<std::int64_t, sizeof...(In)>{st[I + 1]...}, std::index_sequence<I...>{});
-    }(std::index_sequence_for<In...>{});
-  });
+  }
+  (std::index_sequence_for<In...>{});
+  for_each_row(plan, cost,
+               [&](std::int64_t n, const std::array<std::int64_t, N>& off,
+                   const std::array<std::int64_t, N>& st) {
+                 [&]<std::size_t... I>(std::index_sequence<I...>) {
+                   run_row(f, n, out_base + off[0], st[0],
+                           std::tuple<const In*...>{std::get<I>(in_base) + off[I + 1]...},
+                           std::array<std::int64_t, sizeof...(In)>{st[I + 1]...},
+                           std::index_sequence<I...>{});
+                 }
+                 (std::index_sequence_for<In...>{});
+               });
 }
 
 }  // namespace liandan::core::detail
