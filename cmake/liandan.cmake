@@ -1,34 +1,36 @@
-# Shared compile settings for every liandan target.
+# Note [Build]: every target compiles for the portable x86-64 baseline; our kernels pick their
+# instruction set at run time (Note [CPU dispatch] in core/include/liandan/core/cpu.hpp) and
+# oneDNN picks its own. What a program that links liandan inherits is only C++20, OpenMP and
+# the include directories: warnings, math flags and sanitizers stay ours (liandan_options is
+# linked PRIVATE and never exported).
+include(GNUInstallDirs)
+
 add_library(liandan_options INTERFACE)
 target_compile_options(liandan_options INTERFACE
   -Wall -Wextra -Wno-unknown-pragmas
   # Our kernels never read errno or rely on FP traps; this lets sqrt and friends vectorize.
   -fno-math-errno -fno-trapping-math)
-if(LIANDAN_NATIVE)
-  target_compile_options(liandan_options INTERFACE -march=native)
-endif()
 if(LIANDAN_SANITIZE)
   target_compile_options(liandan_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
   target_link_options(liandan_options INTERFACE -fsanitize=address,undefined)
 endif()
-target_link_libraries(liandan_options INTERFACE OpenMP::OpenMP_CXX)
 
-# liandan_library(NAME folder DEPS ...): one CMake target per top-level folder, liandan::NAME.
-# A folder with no sources yet is an INTERFACE target, so the shape of the project is visible.
+# liandan_library(NAME DEPS ... PRIVATE_DEPS ...): the library of one top-level folder,
+# liandan::NAME (installed as libliandan_NAME.a with the headers of NAME/include).
 function(liandan_library name)
   cmake_parse_arguments(ARG "" "" "DEPS;PRIVATE_DEPS" ${ARGN})
   file(GLOB_RECURSE sources CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/src/*.cpp)
-  if(sources)
-    add_library(liandan_${name} STATIC ${sources})
-    target_include_directories(liandan_${name}
-      PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include
-      PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
-    target_link_libraries(liandan_${name} PUBLIC ${ARG_DEPS} PRIVATE liandan_options ${ARG_PRIVATE_DEPS})
-    target_link_libraries(liandan_${name} INTERFACE liandan_options)
-  else()
-    add_library(liandan_${name} INTERFACE)
-    target_include_directories(liandan_${name} INTERFACE ${CMAKE_CURRENT_SOURCE_DIR}/include)
-    target_link_libraries(liandan_${name} INTERFACE ${ARG_DEPS})
-  endif()
+  add_library(liandan_${name} STATIC ${sources})
+  set_target_properties(liandan_${name} PROPERTIES EXPORT_NAME ${name})
+  target_include_directories(liandan_${name}
+    PUBLIC $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+           $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>
+    PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/src)
+  target_compile_features(liandan_${name} PUBLIC cxx_std_20)
+  target_link_libraries(liandan_${name}
+    PUBLIC ${ARG_DEPS} OpenMP::OpenMP_CXX
+    PRIVATE $<BUILD_INTERFACE:liandan_options> ${ARG_PRIVATE_DEPS})
   add_library(liandan::${name} ALIAS liandan_${name})
+  install(TARGETS liandan_${name} EXPORT liandanTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 endfunction()

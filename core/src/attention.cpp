@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "liandan/core/elementwise.hpp"
+#include "liandan/core/parallel.hpp"
 #include "tile_gemm.hpp"
 #include "vmath.hpp"
 
@@ -126,20 +127,21 @@ Tensor pack_key_tiles(const HeadRows<const T>& src, std::int64_t heads, std::int
   const std::int64_t tiles = (s + kKeyTile - 1) / kKeyTile;
   Tensor packed = Tensor::empty({heads * tiles * d * kKeyTile}, dtype_of<T>());
   T* base = packed.data<T>();
-#pragma omp parallel for if (heads * s * d >= 32768)
-  for (std::int64_t ht = 0; ht < heads * tiles; ++ht) {
-    const std::int64_t h = ht / tiles, j0 = (ht % tiles) * kKeyTile;
-    const std::int64_t n = std::min(kKeyTile, s - j0);
-    T* dst = base + ht * d * kKeyTile;
-    const T* first = src(h, j0);
-    for (std::int64_t c = 0; c < d; ++c) {  // contiguous writes; reads down a column
-      T* out = dst + c * kKeyTile;
-      for (std::int64_t j = 0; j < n; ++j) out[j] = first[j * src.ld + c];
+  parallel_for(heads * tiles, d * kKeyTile, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t ht = begin; ht < end; ++ht) {
+      const std::int64_t h = ht / tiles, j0 = (ht % tiles) * kKeyTile;
+      const std::int64_t n = std::min(kKeyTile, s - j0);
+      T* dst = base + ht * d * kKeyTile;
+      const T* first = src(h, j0);
+      for (std::int64_t c = 0; c < d; ++c) {  // contiguous writes; reads down a column
+        T* out = dst + c * kKeyTile;
+        for (std::int64_t j = 0; j < n; ++j) out[j] = first[j * src.ld + c];
+      }
+      if (n < kKeyTile)
+        for (std::int64_t c = 0; c < d; ++c)
+          std::fill(dst + c * kKeyTile + n, dst + (c + 1) * kKeyTile, T(0));
     }
-    if (n < kKeyTile)
-      for (std::int64_t c = 0; c < d; ++c)
-        std::fill(dst + c * kKeyTile + n, dst + (c + 1) * kKeyTile, T(0));
-  }
+  });
   return packed;
 }
 
@@ -228,7 +230,8 @@ MaskView<T> mask_view(const Tensor& mask) {
 }
 
 // Runs body(item, scratch) for items [0, n) round-robin over the threads (causal items differ in
-// cost); scratch is one thread's buffer of scratch_size elements.
+// cost), compiled for the CPU's level (Note [CPU dispatch]); scratch is one thread's buffer of
+// scratch_size elements.
 template <typename T, typename Body>
 void for_items(std::int64_t n, std::int64_t work, std::size_t scratch_size, Body&& body) {
   const bool parallel = n > 1 && work >= 32768 && omp_get_max_threads() > 1 && !omp_in_parallel();
@@ -236,7 +239,7 @@ void for_items(std::int64_t n, std::int64_t work, std::size_t scratch_size, Body
   {
     std::vector<T> scratch(scratch_size);
 #pragma omp for schedule(static, 1)
-    for (std::int64_t item = 0; item < n; ++item) body(item, scratch.data());
+    for (std::int64_t item = 0; item < n; ++item) cpu::dispatch(body, item, scratch.data());
   }
 }
 
@@ -323,14 +326,15 @@ void backward_kernel(const Checked& c, const Tensor& dout, const Tensor& out, co
 
   // D_i = rowsum(dO_i O_i) (B, H, T)
   std::vector<T> row_dot(p.B * p.H * p.T);
-#pragma omp parallel for if (p.B * p.H * p.T * p.Dv >= 32768)
-  for (std::int64_t r = 0; r < p.B * p.H * p.T; ++r) {
-    const T *dor = dO(r / p.T, r % p.T), *orow = O(r / p.T, r % p.T);
-    T acc = 0;
+  parallel_for(p.B * p.H * p.T, p.Dv, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t r = begin; r < end; ++r) {
+      const T *dor = dO(r / p.T, r % p.T), *orow = O(r / p.T, r % p.T);
+      T acc = 0;
 #pragma omp simd reduction(+ : acc)
-    for (std::int64_t d = 0; d < p.Dv; ++d) acc += dor[d] * orow[d];
-    row_dot[r] = acc;
-  }
+      for (std::int64_t d = 0; d < p.Dv; ++d) acc += dor[d] * orow[d];
+      row_dot[r] = acc;
+    }
+  });
 
   // P in s and dS = P (dO v^T - D) scale in dp, for the key tile packed in kt and vt.
   auto tile_grads = [&](T* s, T* dp, const T* kt, const T* vt, std::int64_t bh, std::int64_t i0,

@@ -18,7 +18,7 @@
 
 #include "elementwise_loop.hpp"
 #include "onednn.hpp"
-#include "parallel.hpp"
+#include "liandan/core/parallel.hpp"
 
 namespace liandan::core {
 namespace {
@@ -115,7 +115,7 @@ std::int64_t in_tap(std::int64_t p, std::int64_t r, std::int64_t stride, std::in
 template <typename T>
 void direct_forward(const T* x, const T* w, const T* b, T* y, const ConvGeom& g) {
   const std::int64_t Cg = g.C / g.G, Og = g.O / g.G;
-  detail::parallel_for(
+  parallel_for(
       g.N * g.O, Cg * g.R * g.S * g.P * g.Q, [&](std::int64_t lo, std::int64_t hi) {
         for (std::int64_t no = lo; no < hi; ++no) {
           const std::int64_t n = no / g.O, o = no % g.O;
@@ -152,7 +152,7 @@ std::int64_t out_tap(std::int64_t h, std::int64_t r, std::int64_t stride, std::i
 template <typename T>
 void direct_backward_input(const T* gy, const T* w, T* gx, const ConvGeom& g) {
   const std::int64_t Cg = g.C / g.G, Og = g.O / g.G;
-  detail::parallel_for(
+  parallel_for(
       g.N * g.C, Og * g.R * g.S * g.H * g.W, [&](std::int64_t lo, std::int64_t hi) {
         for (std::int64_t nc = lo; nc < hi; ++nc) {
           const std::int64_t n = nc / g.C, c = nc % g.C % Cg, o0 = nc % g.C / Cg * Og;
@@ -180,7 +180,7 @@ void direct_backward_input(const T* gy, const T* w, T* gx, const ConvGeom& g) {
 template <typename T>
 void direct_backward_weight(const T* gy, const T* x, T* gw, const ConvGeom& g) {
   const std::int64_t Cg = g.C / g.G, Og = g.O / g.G;
-  detail::parallel_for(
+  parallel_for(
       g.O * Cg, g.R * g.S * g.N * g.P * g.Q, [&](std::int64_t lo, std::int64_t hi) {
         for (std::int64_t oc = lo; oc < hi; ++oc) {
           const std::int64_t o = oc / Cg, ci = o / Og * Cg + oc % Cg;

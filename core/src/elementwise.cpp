@@ -147,7 +147,7 @@ Tensor activation_backward(const Tensor& grad, const Tensor& x, const char* op, 
     T* op_ = out.data<T>();
     constexpr std::int64_t block = detail::kBlock;
     const std::int64_t blocks = (x.numel() + block - 1) / block;
-    detail::parallel_for(blocks, block * kTranscendental, [&](std::int64_t b0, std::int64_t b1) {
+    parallel_for(blocks, block * kTranscendental, [&](std::int64_t b0, std::int64_t b1) {
       for (std::int64_t b = b0; b < b1; ++b) {
         const std::int64_t start = b * block, n = std::min(block, x.numel() - start);
         body(gp + start, xp + start, op_ + start, n);

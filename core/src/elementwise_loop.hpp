@@ -14,7 +14,7 @@
 #include <utility>
 
 #include "liandan/core/tensor.hpp"
-#include "parallel.hpp"
+#include "liandan/core/parallel.hpp"
 
 namespace liandan::core::detail {
 

@@ -194,7 +194,7 @@ Tensor one_hot(const Tensor& indices, std::int64_t num_classes) {
   s.push_back(num_classes);
   Tensor out = Tensor::zeros(s, DType::i64);  // (..., num_classes)
   std::int64_t* const o = out.data<std::int64_t>();
-  detail::parallel_for(n, 1, [&](std::int64_t begin, std::int64_t end) {
+  parallel_for(n, 1, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t i = begin; i < end; ++i) o[i * num_classes + p[i]] = 1;
   });
   return out;

@@ -3,7 +3,7 @@
 
 #include <algorithm>
 
-#include "parallel.hpp"
+#include "liandan/core/parallel.hpp"
 
 namespace liandan::core {
 namespace {
@@ -44,7 +44,7 @@ Tensor triangle(const char* op, const Tensor& x, std::int64_t k, bool lower) {
   dispatch_all(x.dtype(), [&]<typename T>() {
     const T* const src = c.data<T>();
     T* const dst = out.data<T>();
-    detail::parallel_for(x.numel() / cols, cols, [&](std::int64_t begin, std::int64_t end) {
+    parallel_for(x.numel() / cols, cols, [&](std::int64_t begin, std::int64_t end) {
       for (std::int64_t row = begin; row < end; ++row) {
         // columns below split form the lower part, the rest the upper part
         const std::int64_t split = std::clamp<std::int64_t>(row % rows + k + lower, 0, cols);

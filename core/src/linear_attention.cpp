@@ -15,7 +15,7 @@
 
 #include <algorithm>
 
-#include "parallel.hpp"
+#include "liandan/core/parallel.hpp"
 #include "tile_gemm.hpp"
 
 namespace liandan::core {
@@ -120,7 +120,7 @@ Tensor causal_dot_product(const Tensor& q_in, const Tensor& k_in, const Tensor& 
     const T *qp = q.data<T>(), *kp = k.data<T>(), *vp = v.data<T>();
     T* op = out.data<T>();
     const std::int64_t cost = n.len * (chunk + n.m) * n.d;
-    detail::parallel_for(n.sequences, cost, [&](std::int64_t begin, std::int64_t end) {
+    parallel_for(n.sequences, cost, [&](std::int64_t begin, std::int64_t end) {
       const ThreadScratch<T> s(chunk, n.d, n.d * n.m);
       for (std::int64_t r = begin; r < end; ++r)
         sweep(qp + r * n.len * n.d, kp + r * n.len * n.d, vp + r * n.len * n.m,
@@ -158,7 +158,7 @@ CausalDotProductGrads causal_dot_product_backward(const Tensor& q_in, const Tens
     T* dk = need_k ? grads.k.template data<T>() : nullptr;
     T* dv = need_v ? grads.v.template data<T>() : nullptr;
     const std::int64_t cost = 3 * n.len * (chunk + n.m) * n.d;
-    detail::parallel_for(n.sequences, cost, [&](std::int64_t begin, std::int64_t end) {
+    parallel_for(n.sequences, cost, [&](std::int64_t begin, std::int64_t end) {
       const ThreadScratch<T> s(chunk, std::max(n.d, n.m), n.d * n.m);
       for (std::int64_t r = begin; r < end; ++r) {
         const T *qr = qp + r * n.len * n.d, *kr = kp + r * n.len * n.d;

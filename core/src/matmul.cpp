@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "onednn.hpp"
-#include "parallel.hpp"
+#include "liandan/core/parallel.hpp"
 
 namespace liandan::core {
 namespace {
@@ -142,7 +142,7 @@ void matmul_f64(const Tensor& a, const Tensor& b, const Tensor& c) {
     }
     return off;
   };
-  detail::parallel_for(batches * M, N * K, [&](std::int64_t begin, std::int64_t end) {
+  parallel_for(batches * M, N * K, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t row = begin; row < end; ++row) {
       const std::int64_t n = row / M, i = row % M;
       const double* a_row = A + batch_offset(a, n) + i * a.stride(-2);

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "parallel.hpp"
+#include "liandan/core/parallel.hpp"
 #include "vmath.hpp"
 
 namespace liandan::core {
@@ -32,7 +32,7 @@ Tensor softmax_impl(const Tensor& x, std::int64_t dim, const char* op) {
   dispatch_floating(x.dtype(), op, [&]<typename T>() {
     const T* src = rows.data<T>();
     T* dst = out.data<T>();
-    detail::parallel_for(count, 4 * n, [&](std::int64_t b, std::int64_t e) {
+    parallel_for(count, 4 * n, [&](std::int64_t b, std::int64_t e) {
       for (std::int64_t r = b; r < e; ++r) {
         const T* xr = src + r * n;
         T* yr = dst + r * n;
@@ -95,7 +95,7 @@ LayerNormResult layer_norm(const Tensor& x_in, const Shape& normalized_shape, co
     const T* beta = bb.defined() ? bb.data<T>() : nullptr;
     const T* src = x.data<T>();
     T *dst = r.out.data<T>(), *mean = r.mean.data<T>(), *rstd = r.rstd.data<T>();
-    detail::parallel_for(rows, 4 * n, [&](std::int64_t b, std::int64_t e) {
+    parallel_for(rows, 4 * n, [&](std::int64_t b, std::int64_t e) {
       for (std::int64_t row = b; row < e; ++row) {
         const T* xr = src + row * n;
         T* yr = dst + row * n;

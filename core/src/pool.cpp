@@ -12,7 +12,7 @@
 #include <limits>
 
 #include "liandan/core/conv.hpp"
-#include "parallel.hpp"
+#include "liandan/core/parallel.hpp"
 
 namespace liandan::core {
 namespace {
@@ -91,7 +91,7 @@ std::int64_t window_argmax(const T* plane, const PoolGeom& g, const Window& win)
 template <typename Body>
 void for_each_plane(const PoolGeom& g, Body&& body) {
   const std::int64_t cost = g.H * g.W + g.P * g.Q * g.R * g.S;
-  detail::parallel_for(g.N * g.C, cost, [&](std::int64_t lo, std::int64_t hi) {
+  parallel_for(g.N * g.C, cost, [&](std::int64_t lo, std::int64_t hi) {
     for (std::int64_t nc = lo; nc < hi; ++nc) body(nc);
   });
 }

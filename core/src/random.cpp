@@ -8,7 +8,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "parallel.hpp"
+#include "liandan/core/parallel.hpp"
 
 namespace liandan::core {
 
@@ -59,7 +59,7 @@ void fill_blocks(T* out, std::int64_t n, int k, std::int64_t cost, Generator& ge
       for (int j = 0; j < k && b * k + j < n; ++j) put(r, j, out + b * k + j);
     }
   };
-  detail::parallel_for(static_cast<std::int64_t>(blocks), cost, fill);
+  parallel_for(static_cast<std::int64_t>(blocks), cost, fill);
 }
 
 // Sequential reader of the word stream for randperm: word t is word t % 4 of block first + t / 4.

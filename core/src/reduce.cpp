@@ -16,7 +16,7 @@
 
 #include "elementwise_loop.hpp"
 #include "liandan/core/elementwise.hpp"
-#include "parallel.hpp"
+#include "liandan/core/parallel.hpp"
 
 namespace liandan::core {
 namespace {
@@ -143,7 +143,7 @@ Tensor reduce(const Tensor& x_in, const DimList& dims, bool keepdim, const char*
     if (R == 0 || R == 1 || unit_run(plan.reduced)) {
       const std::int64_t segments = std::max<std::int64_t>(1, (R + kSegment - 1) / kSegment);
       std::vector<T> partial(segments > 1 ? K * segments : 0);
-      detail::parallel_for(
+      parallel_for(
           K * segments, std::min(R, kSegment), [&](std::int64_t b, std::int64_t e) {
             for (std::int64_t i = b; i < e; ++i) {
               const std::int64_t row = i / segments, seg = i % segments;
@@ -158,7 +158,7 @@ Tensor reduce(const Tensor& x_in, const DimList& dims, bool keepdim, const char*
       return;
     }
     // Column-wise: kept dims are one unit-stride run of length K.
-    detail::parallel_for(K, R, [&](std::int64_t b, std::int64_t e) {
+    parallel_for(K, R, [&](std::int64_t b, std::int64_t e) {
       T* o = dst + b;
       const std::int64_t n = e - b;
       for (std::int64_t i = 0; i < n; ++i) o[i] = Op::init();
@@ -267,7 +267,7 @@ ValuesIndices extreme_along(const Tensor& x, std::int64_t dim, bool keepdim, con
     const T* base = xt.data<T>();
     T* v = values.data<T>();
     std::int64_t* idx = indices.data<std::int64_t>();
-    detail::parallel_for(rows.numel(), n, [&](std::int64_t b, std::int64_t e) {
+    parallel_for(rows.numel(), n, [&](std::int64_t b, std::int64_t e) {
       for (std::int64_t r = b; r < e; ++r) {
         const T* p = base + offset_of(plan, r);
         T best = p[0];
@@ -316,7 +316,7 @@ Tensor cumsum(const Tensor& x, std::int64_t dim) {
     using Acc = std::conditional_t<std::is_same_v<T, float>, double, T>;
     const T* src = xt.data<T>();
     T* dst = out.data<T>();
-    detail::parallel_for(rows, n, [&](std::int64_t b, std::int64_t e) {
+    parallel_for(rows, n, [&](std::int64_t b, std::int64_t e) {
       for (std::int64_t r = b; r < e; ++r) {
         Acc acc = 0;
         for (std::int64_t i = 0; i < n; ++i) dst[r * n + i] = static_cast<T>(acc += src[r * n + i]);

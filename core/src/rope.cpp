@@ -6,7 +6,7 @@
 #include <cmath>
 #include <vector>
 
-#include "parallel.hpp"
+#include "liandan/core/parallel.hpp"
 
 namespace liandan::core {
 
@@ -28,7 +28,7 @@ Tensor rope(const Tensor& x, const Tensor& cos_in, const Tensor& sin_in, bool in
     const T_ *src = x.data<T_>(), *c = cs.data<T_>(), *s = sn.data<T_>();
     T_* dst = out.data<T_>();
     const T_ sign = inverse ? T_(-1) : T_(1);
-    detail::parallel_for(rows, 2 * D, [&](std::int64_t begin, std::int64_t end) {
+    parallel_for(rows, 2 * D, [&](std::int64_t begin, std::int64_t end) {
       for (std::int64_t r = begin; r < end; ++r) {
         std::int64_t off = 0;  // r is the row-major index over x's dims but the last
         for (std::int64_t d = x.dim() - 2, rem = r; d >= 0; --d) {

@@ -2,17 +2,19 @@
 // chunked causal linear attention), whose tiles are too small and too many for a oneDNN call
 // each. C += A B with rows of B and C contiguous and A at any strides (so A may be read
 // transposed). f32 on AVX-512 keeps 6 x 64 (or 4 x 64) blocks of C in registers across the
-// inner dimension; elsewhere a portable loop updates four rows of C per loaded row of B. Every
+// inner dimension (functions in namespace avx512, compiled for that level and used only when
+// cpu::isa() is avx512; Note [CPU dispatch]); elsewhere a portable loop, which the dispatched
+// kernel bodies vectorise for each level, updates four rows of C per loaded row of B. Every
 // element of C is summed over k in increasing order whatever the blocking, so results are
 // deterministic.
 #pragma once
 
+#include <immintrin.h>
+
 #include <cstdint>
 #include <type_traits>
 
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
+#include "liandan/core/cpu.hpp"
 
 namespace liandan::core::detail {
 
@@ -50,15 +52,18 @@ inline void gemm_loop(T* c, std::int64_t ldc, const T* a, std::int64_t a_rs, std
   }
 }
 
-#if defined(__AVX512F__)
+namespace avx512 {
+
 // The f32 register-blocked kernel: an R x 16V block of C stays in R*V zmm registers over the
 // whole K loop (the portable loop reloads and stores C for every k). Each k loads V vectors of
 // B and broadcasts R elements of A for R*V FMAs: 6 x 64 (24 accumulators, 29 of the 32
 // registers) does 24 FMAs per 10 loads and ran at ~93% of the FMA peak on 64 x 64 x 64 tiles,
 // 4 x 64 (16 per 8) at ~73% (one thread, Zen 5).
 template <int R, int V, bool kOverwrite>
-inline void kernel_rxv(float* c, std::int64_t ldc, const float* a, std::int64_t a_rs,
-                       std::int64_t a_cs, const float* b, std::int64_t ldb, std::int64_t K) {
+[[gnu::target(LIANDAN_TARGET_AVX512)]] inline void kernel_rxv(float* c, std::int64_t ldc,
+                                                              const float* a, std::int64_t a_rs,
+                                                              std::int64_t a_cs, const float* b,
+                                                              std::int64_t ldb, std::int64_t K) {
   __m512 acc[R][V];
 #pragma GCC unroll 6
   for (int r = 0; r < R; ++r)
@@ -85,9 +90,11 @@ inline void kernel_rxv(float* c, std::int64_t ldc, const float* a, std::int64_t 
 
 // Rows [i, i + R) of C over columns [0, n32) (n32 a multiple of 32) by the kernel above.
 template <int R>
-inline void kernel_rows(float* c, std::int64_t ldc, const float* a, std::int64_t a_rs,
-                        std::int64_t a_cs, const float* b, std::int64_t ldb, std::int64_t n32,
-                        std::int64_t K, bool overwrite) {
+[[gnu::target(LIANDAN_TARGET_AVX512)]] inline void kernel_rows(float* c, std::int64_t ldc,
+                                                               const float* a, std::int64_t a_rs,
+                                                               std::int64_t a_cs, const float* b,
+                                                               std::int64_t ldb, std::int64_t n32,
+                                                               std::int64_t K, bool overwrite) {
   std::int64_t j = 0;
   for (; j + 64 <= n32; j += 64)
     overwrite ? kernel_rxv<R, 4, true>(c + j, ldc, a, a_rs, a_cs, b + j, ldb, K)
@@ -96,7 +103,21 @@ inline void kernel_rows(float* c, std::int64_t ldc, const float* a, std::int64_t
     overwrite ? kernel_rxv<R, 2, true>(c + j, ldc, a, a_rs, a_cs, b + j, ldb, K)
               : kernel_rxv<R, 2, false>(c + j, ldc, a, a_rs, a_cs, b + j, ldb, K);
 }
-#endif
+
+// Rows [0, done) of C by the kernels above, columns [0, n / 32 * 32); returns done.
+[[gnu::target(LIANDAN_TARGET_AVX512)]] inline std::int64_t gemm_blocks(
+    float* c, std::int64_t ldc, const float* a, std::int64_t a_rs, std::int64_t a_cs,
+    const float* b, std::int64_t ldb, std::int64_t m, std::int64_t n32, std::int64_t K,
+    bool overwrite) {
+  std::int64_t done = 0;
+  for (; done + 6 <= m; done += 6)
+    kernel_rows<6>(c + done * ldc, ldc, a + done * a_rs, a_rs, a_cs, b, ldb, n32, K, overwrite);
+  for (; done + 4 <= m; done += 4)
+    kernel_rows<4>(c + done * ldc, ldc, a + done * a_rs, a_rs, a_cs, b, ldb, n32, K, overwrite);
+  return done;
+}
+
+}  // namespace avx512
 
 // C += A B as above, or C = A B when overwrite; f32 blocks of 6 (then 4) rows by 64 or 32
 // columns take the register-blocked kernel where available.
@@ -108,21 +129,18 @@ inline void gemm_accumulate(T* c, std::int64_t ldc, const T* a, std::int64_t a_r
     for (std::int64_t i = i0; i < i1; ++i)
       for (std::int64_t j = j0; j < n; ++j) c[i * ldc + j] = 0;
   };
-#if defined(__AVX512F__)
   if constexpr (std::is_same_v<T, float>) {
-    const std::int64_t n32 = n / 32 * 32;
-    std::int64_t done = 0;  // rows done by the kernels
-    for (; done + 6 <= m; done += 6)
-      kernel_rows<6>(c + done * ldc, ldc, a + done * a_rs, a_rs, a_cs, b, ldb, n32, K, overwrite);
-    for (; done + 4 <= m; done += 4)
-      kernel_rows<4>(c + done * ldc, ldc, a + done * a_rs, a_rs, a_cs, b, ldb, n32, K, overwrite);
-    if (overwrite) zero(0, done, n32), zero(done, m, 0);
-    if (n32 < n) gemm_loop(c + n32, ldc, a, a_rs, a_cs, b + n32, ldb, done, n - n32, K);
-    if (done < m)
-      gemm_loop(c + done * ldc, ldc, a + done * a_rs, a_rs, a_cs, b, ldb, m - done, n, K);
-    return;
+    if (cpu::isa() == cpu::Isa::avx512) {
+      const std::int64_t n32 = n / 32 * 32;
+      const std::int64_t done =
+          avx512::gemm_blocks(c, ldc, a, a_rs, a_cs, b, ldb, m, n32, K, overwrite);
+      if (overwrite) zero(0, done, n32), zero(done, m, 0);
+      if (n32 < n) gemm_loop(c + n32, ldc, a, a_rs, a_cs, b + n32, ldb, done, n - n32, K);
+      if (done < m)
+        gemm_loop(c + done * ldc, ldc, a + done * a_rs, a_rs, a_cs, b, ldb, m - done, n, K);
+      return;
+    }
   }
-#endif
   if (overwrite) zero(0, m, 0);
   gemm_loop(c, ldc, a, a_rs, a_cs, b, ldb, m, n, K);
 }

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "liandan/core/parallel.hpp"
 #include "liandan/optim/optimizer.hpp"
 
 namespace liandan::optim {
@@ -25,16 +26,18 @@ inline void adam_kernel(T* p, const T* g, T* m, T* v, T* vmax, std::int64_t n,
   const T one_b1 = T(1 - beta1), one_b2 = T(1 - beta2);
   const T step_size = T(lr / (1 - std::pow(beta1, double(step))));
   const T bc2_sqrt = T(std::sqrt(1 - std::pow(beta2, double(step))));
-#pragma omp parallel for simd if (n > kParallelNumel)
-  for (std::int64_t i = 0; i < n; ++i) {
-    if (decay != T(1)) p[i] *= decay;
-    const T gi = l2 != 0 ? g[i] + l2 * p[i] : g[i];
-    m[i] = b1 * m[i] + one_b1 * gi;
-    v[i] = b2 * v[i] + one_b2 * gi * gi;
-    T vi = v[i];
-    if (vmax) vi = vmax[i] = std::max(vmax[i], vi);
-    p[i] -= step_size * (m[i] / (std::sqrt(vi) / bc2_sqrt + eps));
-  }
+  core::parallel_for(n, 1, [&](std::int64_t begin, std::int64_t end) {
+#pragma omp simd
+    for (std::int64_t i = begin; i < end; ++i) {
+      if (decay != T(1)) p[i] *= decay;
+      const T gi = l2 != 0 ? g[i] + l2 * p[i] : g[i];
+      m[i] = b1 * m[i] + one_b1 * gi;
+      v[i] = b2 * v[i] + one_b2 * gi * gi;
+      T vi = v[i];
+      if (vmax) vi = vmax[i] = std::max(vmax[i], vi);
+      p[i] -= step_size * (m[i] / (std::sqrt(vi) / bc2_sqrt + eps));
+    }
+  });
 }
 
 }  // namespace liandan::optim

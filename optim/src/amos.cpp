@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "liandan/core/elementwise.hpp"
+#include "liandan/core/parallel.hpp"
 #include "liandan/core/reduce.hpp"
 
 namespace liandan::optim {
@@ -97,20 +98,21 @@ void slot_coefficients(T* g2_decay, T* step, T* v, T* b, std::int64_t slots, dou
                        const AmosHyper& h, std::int64_t t) {
   const double bias = 1 - std::pow(h.beta, double(t)), a = h.xi * eta;
   const double sqrt_xi = std::sqrt(h.xi), sqrt_a = std::sqrt(a);
-#pragma omp parallel for if (slots > kParallelNumel)
-  for (std::int64_t s = 0; s < slots; ++s) {
-    const double g2 = g2_decay[s];
-    const double vs = h.beta * double(v[s]) + (1 - h.beta) * g2;
-    const double r = bias / std::max(vs, h.epsilon);
-    const double bs = b[s];
-    const double c = 1 / std::sqrt(1 + h.c_coef * sqrt_xi * bs);
-    const double gamma = c * h.xi * h.xi * r * g2;
-    const double d = 1 / (1 + h.d_coef * sqrt_a * bs);
-    v[s] = T(vs);
-    b[s] = T(bs + gamma * (1 + bs));
-    g2_decay[s] = T(d * (0.5 * gamma + h.extra_l2));
-    step[s] = T(d * a * std::sqrt(r));
-  }
+  core::parallel_for(slots, 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t s = begin; s < end; ++s) {
+      const double g2 = g2_decay[s];
+      const double vs = h.beta * double(v[s]) + (1 - h.beta) * g2;
+      const double r = bias / std::max(vs, h.epsilon);
+      const double bs = b[s];
+      const double c = 1 / std::sqrt(1 + h.c_coef * sqrt_xi * bs);
+      const double gamma = c * h.xi * h.xi * r * g2;
+      const double d = 1 / (1 + h.d_coef * sqrt_a * bs);
+      v[s] = T(vs);
+      b[s] = T(bs + gamma * (1 + bs));
+      g2_decay[s] = T(d * (0.5 * gamma + h.extra_l2));
+      step[s] = T(d * a * std::sqrt(r));
+    }
+  });
 }
 
 template <typename T>
@@ -124,31 +126,33 @@ template <typename T>
 void apply_update(T* p, const T* g, T* m, const T* decay, const T* step, std::int64_t n,
                   std::int64_t row, const AmosHyper& h) {
   const T limit = T(h.clip), mu = T(h.momentum), one_mu = T(1 - h.momentum);
-#pragma omp parallel for if (n > kParallelNumel)
-  for (std::int64_t i = 0; i < n; ++i) {
-    const std::int64_t s = row == 1 ? i : i / row;
-    const T u = -(decay[s] * p[i] + step[s] * clip(g[i], limit));
-    if (m) {
-      m[i] = mu * m[i] + one_mu * u;
-      p[i] += m[i];
-    } else {
-      p[i] += u;
+  core::parallel_for(n, 1, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t i = begin; i < end; ++i) {
+      const std::int64_t s = row == 1 ? i : i / row;
+      const T u = -(decay[s] * p[i] + step[s] * clip(g[i], limit));
+      if (m) {
+        m[i] = mu * m[i] + one_mu * u;
+        p[i] += m[i];
+      } else {
+        p[i] += u;
+      }
     }
-  }
+  });
 }
 
 // g2 = mean of clip(g)^2 over each row of length row (one row per slot).
 template <typename T>
 void row_mean_square(T* g2, const T* g, std::int64_t slots, std::int64_t row, T limit) {
-#pragma omp parallel for if (slots * row > kParallelNumel)
-  for (std::int64_t s = 0; s < slots; ++s) {
-    double acc = 0;
-    for (std::int64_t j = 0; j < row; ++j) {
-      const double x = clip(g[s * row + j], limit);
-      acc += x * x;
+  core::parallel_for(slots, row, [&](std::int64_t begin, std::int64_t end) {
+    for (std::int64_t s = begin; s < end; ++s) {
+      double acc = 0;
+      for (std::int64_t j = 0; j < row; ++j) {
+        const double x = clip(g[s * row + j], limit);
+        acc += x * x;
+      }
+      g2[s] = T(acc / double(row));
     }
-    g2[s] = T(acc / double(row));
-  }
+  });
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // optim::Lion and optim::Tiger: one fused loop per parameter over its contiguous data.
 #include "liandan/optim/lion.hpp"
 
+#include "liandan/core/parallel.hpp"
+
 namespace liandan::optim {
 
 Lion::Lion(std::vector<ParamGroup> groups, LionOptions o)
@@ -38,14 +40,16 @@ void lion_kernel(T* p, const T* g, T* m, std::int64_t n, const ParamGroup& group
   const T decay = T(1 - group.lr() * group.number("weight_decay"));
   const T b1 = T(beta1), b2 = T(beta2);
   const T one_b1 = T(1 - beta1), one_b2 = T(1 - beta2);
-#pragma omp parallel for simd if (n > kParallelNumel)
-  for (std::int64_t i = 0; i < n; ++i) {
-    if (decay != T(1)) p[i] *= decay;
-    const T c = b1 * m[i] + one_b1 * g[i];
-    const T sign = T((T(0) < c) - (c < T(0)));
-    p[i] -= lr * sign;
-    m[i] = b2 * m[i] + one_b2 * g[i];
-  }
+  core::parallel_for(n, 1, [&](std::int64_t begin, std::int64_t end) {
+#pragma omp simd
+    for (std::int64_t i = begin; i < end; ++i) {
+      if (decay != T(1)) p[i] *= decay;
+      const T c = b1 * m[i] + one_b1 * g[i];
+      const T sign = T((T(0) < c) - (c < T(0)));
+      p[i] -= lr * sign;
+      m[i] = b2 * m[i] + one_b2 * g[i];
+    }
+  });
 }
 
 }  // namespace

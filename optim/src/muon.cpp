@@ -7,6 +7,7 @@
 #include "adam_kernel.hpp"
 #include "liandan/core/elementwise.hpp"
 #include "liandan/core/matmul.hpp"
+#include "liandan/core/parallel.hpp"
 #include "liandan/core/reduce.hpp"
 
 namespace liandan::optim {
@@ -99,8 +100,10 @@ void Muon::update(const ParamGroup& group, std::size_t index, const core::Tensor
     const T* u = o.data<T>();
     const T d = T(decay), k = T(step);
     const std::int64_t n = param.numel();
-#pragma omp parallel for simd if (n > kParallelNumel)
-    for (std::int64_t i = 0; i < n; ++i) p[i] = p[i] * d - k * u[i];
+    core::parallel_for(n, 1, [&](std::int64_t begin, std::int64_t end) {
+#pragma omp simd
+      for (std::int64_t i = begin; i < end; ++i) p[i] = p[i] * d - k * u[i];
+    });
   });
 }
 

@@ -1,6 +1,8 @@
 // optim::SGD: one fused loop per parameter over its contiguous data.
 #include "liandan/optim/sgd.hpp"
 
+#include "liandan/core/parallel.hpp"
+
 namespace liandan::optim {
 
 SGD::SGD(std::vector<ParamGroup> groups, SGDOptions o)
@@ -33,15 +35,17 @@ void sgd_kernel(T* p, const T* g, T* buf, std::int64_t n, const ParamGroup& grou
                 bool first) {
   const T lr = T(group.lr()), wd = T(group.number("weight_decay"));
   const T momentum = T(group.number("momentum")), keep = T(1 - group.number("dampening"));
-#pragma omp parallel for simd if (n > kParallelNumel)
-  for (std::int64_t i = 0; i < n; ++i) {
-    T d = wd != 0 ? g[i] + wd * p[i] : g[i];
-    if (buf) {
-      buf[i] = first ? d : momentum * buf[i] + keep * d;
-      d = nesterov ? d + momentum * buf[i] : buf[i];
+  core::parallel_for(n, 1, [&](std::int64_t begin, std::int64_t end) {
+#pragma omp simd
+    for (std::int64_t i = begin; i < end; ++i) {
+      T d = wd != 0 ? g[i] + wd * p[i] : g[i];
+      if (buf) {
+        buf[i] = first ? d : momentum * buf[i] + keep * d;
+        d = nesterov ? d + momentum * buf[i] : buf[i];
+      }
+      p[i] -= lr * d;
     }
-    p[i] -= lr * d;
-  }
+  });
 }
 
 }  // namespace

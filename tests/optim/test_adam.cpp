@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "liandan/autograd/autograd.hpp"
+#include "liandan/core/parallel.hpp"
 #include "liandan/optim/adam.hpp"
 #include "liandan/optim/adamw.hpp"
 
@@ -74,7 +75,7 @@ TEST_CASE("Adam AdamW step: coupled wd leaves Adam unchanged on g = a theta, Ada
 }
 
 TEST_CASE("Adam step: a parameter above the parallel threshold updates every element") {
-  const std::int64_t n = 4 * optim::kParallelNumel + 3;
+  const std::int64_t n = 4 * core::kParallelGrain + 3;
   const Tensor w = zeros({n}, {.requires_grad = true});
   std::vector<float> g(static_cast<std::size_t>(n));
   for (std::size_t i = 0; i < g.size(); ++i) g[i] = (i % 3 == 0) ? -2.f : 0.5f;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "liandan/core/parallel.hpp"
 #include "liandan/optim/lion.hpp"
 #include "optim/optim_problems.hpp"
 
@@ -170,7 +171,7 @@ TEST_CASE("Lion load_state_dict: an unexpected field or a wrong shape is an erro
 }
 
 TEST_CASE("Lion step: a parameter above the parallel threshold updates every element") {
-  const std::int64_t n = 4 * optim::kParallelNumel + 3;
+  const std::int64_t n = 4 * core::kParallelGrain + 3;
   const Tensor w = zeros({n}, {.requires_grad = true});
   std::vector<float> g(static_cast<std::size_t>(n));
   for (std::size_t i = 0; i < g.size(); ++i) g[i] = (i % 3 == 0) ? -2.f : 0.5f;

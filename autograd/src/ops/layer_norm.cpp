@@ -16,6 +16,7 @@
 #include "liandan/autograd/node.hpp"
 #include "liandan/autograd/ops.hpp"
 #include "liandan/core/normalization.hpp"
+#include "liandan/core/parallel.hpp"
 
 namespace liandan {
 namespace {
@@ -41,37 +42,41 @@ Grads fused_backward(const core::Tensor& g_in, const core::Tensor& x_in, const c
     const T *mp = mean.data<T>(), *rp = rstd.data<T>();
     if (need_x) {
       T* dx = out.x.data<T>();
-#pragma omp parallel for if (rows * n >= 32768)
-      for (std::int64_t r = 0; r < rows; ++r) {
-        const T *gr = gp + r * n, *xr = xp + r * n, mu = mp[r], s = rp[r];
-        T a = 0, b = 0;  // sum(dxhat), sum(dxhat xhat)
+      core::parallel_for(rows, n, [&](std::int64_t begin, std::int64_t end) {
+        for (std::int64_t r = begin; r < end; ++r) {
+          const T *gr = gp + r * n, *xr = xp + r * n, mu = mp[r], s = rp[r];
+          T a = 0, b = 0;  // sum(dxhat), sum(dxhat xhat)
 #pragma omp simd reduction(+ : a, b)
-        for (std::int64_t i = 0; i < n; ++i) {
-          const T dxhat = wp ? gr[i] * wp[i] : gr[i];
-          a += dxhat;
-          b += dxhat * (xr[i] - mu) * s;
-        }
-        a /= static_cast<T>(n), b /= static_cast<T>(n);
+          for (std::int64_t i = 0; i < n; ++i) {
+            const T dxhat = wp ? gr[i] * wp[i] : gr[i];
+            a += dxhat;
+            b += dxhat * (xr[i] - mu) * s;
+          }
+          a /= static_cast<T>(n), b /= static_cast<T>(n);
 #pragma omp simd
-        for (std::int64_t i = 0; i < n; ++i) {
-          const T dxhat = wp ? gr[i] * wp[i] : gr[i];
-          dx[r * n + i] = s * (dxhat - a - (xr[i] - mu) * s * b);
+          for (std::int64_t i = 0; i < n; ++i) {
+            const T dxhat = wp ? gr[i] * wp[i] : gr[i];
+            dx[r * n + i] = s * (dxhat - a - (xr[i] - mu) * s * b);
+          }
         }
-      }
+      });
     }
     T* dw = need_w ? out.weight.template data<T>() : nullptr;
     T* db = need_b ? out.bias.template data<T>() : nullptr;
-    for (std::int64_t r = 0; r < rows && (dw || db); ++r) {
-      const T *gr = gp + r * n, *xr = xp + r * n, mu = mp[r], s = rp[r];
-      if (dw) {
+    if (!dw && !db) return;
+    core::cpu::dispatch([&] {  // rows in order: dw and db sum over them deterministically
+      for (std::int64_t r = 0; r < rows; ++r) {
+        const T *gr = gp + r * n, *xr = xp + r * n, mu = mp[r], s = rp[r];
+        if (dw) {
 #pragma omp simd
-        for (std::int64_t i = 0; i < n; ++i) dw[i] += gr[i] * (xr[i] - mu) * s;
-      }
-      if (db) {
+          for (std::int64_t i = 0; i < n; ++i) dw[i] += gr[i] * (xr[i] - mu) * s;
+        }
+        if (db) {
 #pragma omp simd
-        for (std::int64_t i = 0; i < n; ++i) db[i] += gr[i];
+          for (std::int64_t i = 0; i < n; ++i) db[i] += gr[i];
+        }
       }
-    }
+    });
   });
   return out;
 }

@@ -133,10 +133,6 @@ std::vector<ParamGroup> single_group(const NamedTensors& named_parameters);
 
 // ---- helpers for the optimizers' update kernels and state
 
-// Above this many elements an update loop runs in parallel (elementwise: the result does not
-// depend on the thread count).
-inline constexpr std::int64_t kParallelNumel = 1 << 15;
-
 // A 0-dim i64 tensor holding a step counter, and the field "step" back (checked: 0-dim i64,
 // >= 0).
 core::Tensor step_tensor(std::int64_t step);
