@@ -210,7 +210,7 @@ std::vector<Tensor> root_grads(const std::vector<Tensor>& outputs,
 }  // namespace
 
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
-                         const std::vector<Tensor>& grad_outputs, GradOptions options) {
+                         const std::vector<Tensor>& grad_outputs, const GradOptions& options) {
   std::vector<Edge> roots;
   const std::vector<Tensor> grads = root_grads(outputs, grad_outputs, roots);
   Engine engine{

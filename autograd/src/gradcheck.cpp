@@ -26,7 +26,7 @@ std::vector<double> flat_outputs(const Function& f, const std::vector<Tensor>& i
 }  // namespace
 
 GradcheckResult gradcheck(const Function& f, const std::vector<Tensor>& inputs,
-                          GradcheckOptions o) {
+                          const GradcheckOptions& o) {
   for (const Tensor& t : inputs)
     check(!t.defined() || !t.requires_grad() || t.dtype() == DType::f64,
           "gradcheck: inputs that require grad must be f64, got {} {}", t.shape(), t.dtype());
@@ -95,7 +95,7 @@ GradcheckResult gradcheck(const Function& f, const std::vector<Tensor>& inputs,
 }
 
 GradcheckResult gradgradcheck(const Function& f, const std::vector<Tensor>& inputs,
-                              GradcheckOptions o) {
+                              const GradcheckOptions& o) {
   const std::vector<Tensor> outputs = f(inputs);
   std::vector<Tensor> vs;  // fixed random output weights, themselves differentiated
   core::Generator gen(1234);

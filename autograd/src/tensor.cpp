@@ -104,25 +104,25 @@ void Tensor::backward(const Tensor& grad, bool retain_graph, bool create_graph) 
 
 // ---- factories
 
-Tensor zeros(const Shape& shape, TensorOptions o) {
+Tensor zeros(const Shape& shape, const TensorOptions& o) {
   return Tensor(core::Tensor::zeros(shape, o.dtype), o.requires_grad);
 }
-Tensor ones(const Shape& shape, TensorOptions o) {
+Tensor ones(const Shape& shape, const TensorOptions& o) {
   return Tensor(core::Tensor::ones(shape, o.dtype), o.requires_grad);
 }
-Tensor full(const Shape& shape, double value, TensorOptions o) {
+Tensor full(const Shape& shape, double value, const TensorOptions& o) {
   return Tensor(core::Tensor::full(shape, value, o.dtype), o.requires_grad);
 }
-Tensor scalar(double value, TensorOptions o) {
+Tensor scalar(double value, const TensorOptions& o) {
   return Tensor(core::Tensor::scalar(value, o.dtype), o.requires_grad);
 }
-Tensor arange(double start, double end, double step, TensorOptions o) {
+Tensor arange(double start, double end, double step, const TensorOptions& o) {
   return Tensor(core::Tensor::arange(start, end, step, o.dtype), o.requires_grad);
 }
-Tensor rand(const Shape& shape, TensorOptions o) {
+Tensor rand(const Shape& shape, const TensorOptions& o) {
   return Tensor(core::uniform(shape, 0, 1, o.dtype), o.requires_grad);
 }
-Tensor randn(const Shape& shape, TensorOptions o) {
+Tensor randn(const Shape& shape, const TensorOptions& o) {
   return Tensor(core::normal(shape, 0, 1, o.dtype), o.requires_grad);
 }
 

@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <optional>
 
 #include "liandan/core/error.hpp"
 
@@ -21,6 +22,12 @@ Isa detect() {
   return avx512 ? Isa::avx512 : avx2 ? Isa::avx2 : Isa::generic;
 }
 
+std::optional<Isa> find_isa(std::string_view text) {
+  for (Isa level : {Isa::generic, Isa::avx2, Isa::avx512})
+    if (text == name(level)) return level;
+  return std::nullopt;
+}
+
 Isa checked(Isa level, const char* source) {
   check(level <= detected_isa(), "{}: ISA level {} is not supported by this CPU (best: {})", source,
         name(level), name(detected_isa()));
@@ -32,7 +39,9 @@ std::atomic<Isa>& current() {
   static std::atomic<Isa> level{[] {
     const char* env = std::getenv("LIANDAN_ISA");
     if (env == nullptr || *env == '\0') return detected_isa();
-    return checked(parse_isa(env), "LIANDAN_ISA");
+    const std::optional<Isa> level = find_isa(env);
+    check(level.has_value(), "LIANDAN_ISA={}: not one of generic, avx2, avx512", env);
+    return checked(*level, "LIANDAN_ISA");
   }()};
   return level;
 }
@@ -61,9 +70,9 @@ std::string_view name(Isa level) {
 }
 
 Isa parse_isa(std::string_view text) {
-  for (Isa level : {Isa::generic, Isa::avx2, Isa::avx512})
-    if (text == name(level)) return level;
-  throw Error(fmt::format("ISA level '{}' is not one of generic, avx2, avx512", text));
+  const std::optional<Isa> level = find_isa(text);
+  check(level.has_value(), "ISA level '{}' is not one of generic, avx2, avx512", text);
+  return *level;
 }
 
 }  // namespace liandan::core::cpu

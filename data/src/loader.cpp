@@ -24,7 +24,7 @@ std::vector<std::int64_t> epoch_order(std::int64_t n, std::uint64_t seed, std::i
   return core::randperm(n, gen).to_vector<std::int64_t>();
 }
 
-DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions options)
+DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, const LoaderOptions& options)
     : dataset_(std::move(dataset)), options_(options) {
   check(dataset_ != nullptr, "DataLoader: no dataset");
   const std::string name = dataset_->name();

@@ -40,7 +40,7 @@ void PositionProbe::get_into(std::int64_t, const ExampleSlot& out) const {
   for (std::int64_t i = 0; i < length_; ++i) input[i] = 0, target[i] = static_cast<float>(i + 1);
 }
 
-CopyTask::CopyTask(CopyTaskOptions options) : options_(options) {
+CopyTask::CopyTask(const CopyTaskOptions& options) : options_(options) {
   check(options_.length >= 1 && options_.size >= 1,
         "CopyTask: need length >= 1 and size >= 1, got {} and {}", options_.length, options_.size);
   check(options_.vocab >= 2 && options_.vocab <= (std::int64_t{1} << 32),

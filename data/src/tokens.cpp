@@ -96,7 +96,7 @@ void Tokens::copy_to(std::int64_t start, std::int64_t length, std::int64_t* out)
   }
 }
 
-TokenWindows::TokenWindows(Tokens tokens, WindowOptions options)
+TokenWindows::TokenWindows(Tokens tokens, const WindowOptions& options)
     : tokens_(std::move(tokens)), options_(options) {
   const std::int64_t n = tokens_.size(), t = options_.block_size;
   check(t >= 1, "TokenWindows '{}': block_size must be >= 1, got {}", tokens_.name(), t);

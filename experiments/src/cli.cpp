@@ -6,6 +6,7 @@
 
 #include <iostream>
 
+#include "liandan/core/cpu.hpp"
 #include "liandan/experiments/config.hpp"
 #include "liandan/experiments/metrics.hpp"
 #include "liandan/experiments/report.hpp"
@@ -115,7 +116,9 @@ int run_cli(int argc, char** argv) {
       return 0;
     }
     if (*version_cmd) {
-      std::cout << version_text << "\n";
+      const std::string_view isa = core::cpu::name(core::cpu::isa());  // LIANDAN_ISA is checked
+      std::cout << version_text << "\ncpu: " << isa << " (detected "
+                << core::cpu::name(core::cpu::detected_isa()) << ")\n";
       return 0;
     }
     std::cout << app.help();

@@ -9,6 +9,7 @@
 #include <csignal>
 #include <limits>
 
+#include "liandan/core/cpu.hpp"
 #include "liandan/core/random.hpp"
 #include "liandan/experiments/checkpointing.hpp"
 #include "liandan/experiments/metrics.hpp"
@@ -107,6 +108,8 @@ TrainResult train(const Config& config, const TrainOptions& options) {
     log.info("run {}: task {}, {} parameters, optimizer {}, schedule {}, {} steps",
              dir.root().string(), config.get<std::string>("task"), task->model().num_parameters(),
              optimizer.name(), schedule.str(), total);
+  log.info("cpu: {} kernels (detected {}), {} threads", core::cpu::name(core::cpu::isa()),
+           core::cpu::name(core::cpu::detected_isa()), core::num_threads());
   if (state.step >= total && dir.finished()) {
     log.info("the run already finished at step {}", state.step);
     return {.step = state.step, .finished = true, .interrupted = false};

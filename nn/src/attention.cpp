@@ -6,7 +6,7 @@
 namespace liandan::nn {
 
 MultiHeadAttention::MultiHeadAttention(std::int64_t d_model, std::int64_t n_heads,
-                                       MultiHeadAttentionOptions options)
+                                       const MultiHeadAttentionOptions& options)
     : q_proj(d_model, d_model, {.bias = options.bias, .dtype = options.dtype}),
       k_proj(d_model, d_model, {.bias = options.bias, .dtype = options.dtype}),
       v_proj(d_model, d_model, {.bias = options.bias, .dtype = options.dtype}),

@@ -9,7 +9,7 @@
 
 namespace liandan::nn {
 
-BatchNorm::BatchNorm(std::int64_t num_features, BatchNormOptions options)
+BatchNorm::BatchNorm(std::int64_t num_features, const BatchNormOptions& options)
     : num_features(num_features), eps(options.eps), momentum(options.momentum) {
   check(num_features > 0, "BatchNorm: num_features must be positive, got {}", num_features);
   check(!momentum || (*momentum >= 0 && *momentum <= 1),

@@ -57,7 +57,7 @@ std::string optional_repr(const Size2& padding, const Size2& dilation, const Siz
 }  // namespace
 
 Conv2d::Conv2d(std::int64_t in_channels, std::int64_t out_channels, Size2 kernel_size,
-               Conv2dOptions options)
+               const Conv2dOptions& options)
     : in_channels(in_channels),
       out_channels(out_channels),
       kernel_size(kernel_size),
@@ -90,7 +90,7 @@ std::string Conv2d::extra_repr() const {
 }
 
 ConvTranspose2d::ConvTranspose2d(std::int64_t in_channels, std::int64_t out_channels,
-                                 Size2 kernel_size, ConvTranspose2dOptions options)
+                                 Size2 kernel_size, const ConvTranspose2dOptions& options)
     : in_channels(in_channels),
       out_channels(out_channels),
       kernel_size(kernel_size),

@@ -7,7 +7,7 @@
 namespace liandan::nn {
 
 Embedding::Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim,
-                     EmbeddingOptions options) {
+                     const EmbeddingOptions& options) {
   check(num_embeddings > 0 && embedding_dim > 0,
         "Embedding: num_embeddings {} and embedding_dim {} must be positive", num_embeddings,
         embedding_dim);

@@ -44,7 +44,7 @@ Tensor pad_time(const Tensor& t, std::int64_t rows) {
 
 // ---- GAU
 
-GAU::GAU(std::int64_t d_model, GAUOptions options)
+GAU::GAU(std::int64_t d_model, const GAUOptions& options)
     : u_proj(d_model, expanded_dim(d_model, options.expansion, "GAU"),
              {.bias = options.bias, .dtype = options.dtype}),
       v_proj(d_model, expanded_dim(d_model, options.expansion, "GAU"),
@@ -87,7 +87,7 @@ std::string GAU::extra_repr() const {
 
 // ---- FLASH
 
-FLASH::FLASH(std::int64_t d_model, FLASHOptions options)
+FLASH::FLASH(std::int64_t d_model, const FLASHOptions& options)
     : u_proj(d_model, expanded_dim(d_model, options.expansion, "FLASH"),
              {.bias = options.bias, .dtype = options.dtype}),
       v_proj(d_model, expanded_dim(d_model, options.expansion, "FLASH"),

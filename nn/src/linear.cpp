@@ -9,7 +9,7 @@
 
 namespace liandan::nn {
 
-Linear::Linear(std::int64_t in_features, std::int64_t out_features, LinearOptions options) {
+Linear::Linear(std::int64_t in_features, std::int64_t out_features, const LinearOptions& options) {
   check(in_features > 0 && out_features > 0, "Linear: features must be positive, got {} -> {}",
         in_features, out_features);
   weight = zeros({out_features, in_features}, {.dtype = options.dtype});

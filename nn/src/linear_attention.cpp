@@ -69,7 +69,7 @@ Tensor linear_attention(const Tensor& q, const Tensor& k, const Tensor& v,
 
 }  // namespace functional
 
-LinearAttentionState::LinearAttentionState(LinearAttentionOptions options)
+LinearAttentionState::LinearAttentionState(const LinearAttentionOptions& options)
     : options_(std::move(options)) {
   // A padded token is simply not stepped; a mask over the whole sequence has no meaning here.
   check(!options_.key_padding_mask.defined(),
@@ -103,7 +103,7 @@ Tensor LinearAttentionState::step(const Tensor& q_t, const Tensor& k_t, const Te
 }
 
 LinearAttention::LinearAttention(std::int64_t d_model, std::int64_t n_heads,
-                                 LinearAttentionModuleOptions options)
+                                 const LinearAttentionModuleOptions& options)
     : q_proj(d_model, d_model, {.bias = options.bias, .dtype = options.dtype}),
       k_proj(d_model, d_model, {.bias = options.bias, .dtype = options.dtype}),
       v_proj(d_model, d_model, {.bias = options.bias, .dtype = options.dtype}),

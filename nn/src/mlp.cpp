@@ -3,7 +3,7 @@
 
 namespace liandan::nn {
 
-MLP::MLP(std::int64_t in_features, std::int64_t hidden_features, MLPOptions options)
+MLP::MLP(std::int64_t in_features, std::int64_t hidden_features, const MLPOptions& options)
     : activation(options.activation),
       fc1(in_features, hidden_features, {.bias = options.bias, .dtype = options.dtype}),
       fc2(hidden_features, options.out_features ? options.out_features : in_features,

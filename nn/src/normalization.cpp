@@ -16,7 +16,7 @@ void check_normalized_shape(const Shape& s, const char* op) {
 }
 }  // namespace
 
-LayerNorm::LayerNorm(const Shape& normalized_shape, LayerNormOptions options)
+LayerNorm::LayerNorm(const Shape& normalized_shape, const LayerNormOptions& options)
     : normalized_shape(normalized_shape), eps(options.eps) {
   check_normalized_shape(normalized_shape, "LayerNorm");
   if (!options.elementwise_affine) return;
@@ -37,7 +37,7 @@ std::string LayerNorm::extra_repr() const {
                      repr::py_float(eps), weight.defined());
 }
 
-RMSNorm::RMSNorm(const Shape& normalized_shape, RMSNormOptions options)
+RMSNorm::RMSNorm(const Shape& normalized_shape, const RMSNormOptions& options)
     : normalized_shape(normalized_shape), eps(options.eps) {
   check_normalized_shape(normalized_shape, "RMSNorm");
   if (!options.elementwise_affine) return;

@@ -26,7 +26,7 @@ Size2 or_kernel(const Size2& stride, const Size2& kernel) {
 }
 }  // namespace
 
-MaxPool2d::MaxPool2d(Size2 kernel_size, MaxPool2dOptions options)
+MaxPool2d::MaxPool2d(Size2 kernel_size, const MaxPool2dOptions& options)
     : kernel_size(kernel_size),
       stride(or_kernel(options.stride, kernel_size)),
       padding(options.padding) {
@@ -44,7 +44,7 @@ std::string MaxPool2d::extra_repr() const {
                      repr::int_or_tuple(padding));
 }
 
-AvgPool2d::AvgPool2d(Size2 kernel_size, AvgPool2dOptions options)
+AvgPool2d::AvgPool2d(Size2 kernel_size, const AvgPool2dOptions& options)
     : kernel_size(kernel_size),
       stride(or_kernel(options.stride, kernel_size)),
       padding(options.padding),

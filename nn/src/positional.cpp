@@ -35,7 +35,7 @@ void check_input(const char* op, const Tensor& x, std::int64_t dim) {
 }  // namespace
 
 LearnedPositionalEmbedding::LearnedPositionalEmbedding(std::int64_t max_len, std::int64_t dim,
-                                                       LearnedPositionalEmbeddingOptions options) {
+                                                       const LearnedPositionalEmbeddingOptions& options) {
   check(max_len > 0 && dim > 0,
         "LearnedPositionalEmbedding: max_len {} and dim {} must be positive", max_len, dim);
   weight = zeros({max_len, dim}, {.dtype = options.dtype});

@@ -6,7 +6,7 @@
 
 namespace liandan::nn {
 
-RotaryEmbedding::RotaryEmbedding(std::int64_t head_dim, RotaryEmbeddingOptions options)
+RotaryEmbedding::RotaryEmbedding(std::int64_t head_dim, const RotaryEmbeddingOptions& options)
     : head_dim_(head_dim), options_(options) {
   check(options.kind != RopeKind::none, "RotaryEmbedding: kind must be rope_1d or rope_2d");
   const std::int64_t multiple = options.kind == RopeKind::rope_2d ? 4 : 2;

@@ -56,7 +56,7 @@ Tensor normalize(const Tensor& x, double eps) {
 
 }  // namespace
 
-SpectralNorm::SpectralNorm(Module& layer, SpectralNormOptions options)
+SpectralNorm::SpectralNorm(Module& layer, const SpectralNormOptions& options)
     : dim_(checked_dim(layer, options)),
       n_power_iterations_(options.n_power_iterations),
       eps_(options.eps),

@@ -5,10 +5,10 @@
 
 namespace liandan::optim {
 
-Adam::Adam(std::vector<ParamGroup> groups, AdamOptions options)
+Adam::Adam(std::vector<ParamGroup> groups, const AdamOptions& options)
     : Adam("Adam", std::move(groups), options, /*decoupled=*/false) {}
 
-Adam::Adam(std::string optimizer_name, std::vector<ParamGroup> groups, AdamOptions o,
+Adam::Adam(std::string optimizer_name, std::vector<ParamGroup> groups, const AdamOptions& o,
            bool decoupled)
     : Optimizer(optimizer_name, std::move(groups),
                 {{"lr", o.lr},

@@ -24,7 +24,7 @@ Axes default_amos_reduce_axes(const std::string&, const Shape& shape) {
   return axes;
 }
 
-Amos::Amos(std::vector<ParamGroup> groups, AmosOptions o)
+Amos::Amos(std::vector<ParamGroup> groups, const AmosOptions& o)
     : Optimizer("Amos", std::move(groups),
                 {{"lr", o.lr},
                  {"beta", o.beta, 0, 1, true},

@@ -5,7 +5,7 @@
 
 namespace liandan::optim {
 
-Lion::Lion(std::vector<ParamGroup> groups, LionOptions o)
+Lion::Lion(std::vector<ParamGroup> groups, const LionOptions& o)
     : Lion("Lion", std::move(groups),
            {{"lr", o.lr},
             {"beta1", o.beta1, 0, 1, true},
@@ -20,7 +20,7 @@ Lion::Lion(std::string optimizer_name, std::vector<ParamGroup> groups,
 
 // Tiger's groups have one option "beta" where Lion's have beta1 and beta2 (Note [Tiger is Lion
 // with one beta]); the kernel reads whichever the group has.
-Tiger::Tiger(std::vector<ParamGroup> groups, TigerOptions o)
+Tiger::Tiger(std::vector<ParamGroup> groups, const TigerOptions& o)
     : Lion("Tiger", std::move(groups),
            {{"lr", o.lr}, {"beta", o.beta, 0, 1, true}, {"weight_decay", o.weight_decay}}) {}
 

@@ -36,7 +36,7 @@ core::Tensor newton_schulz(const core::Tensor& g, int steps) {
   return transposed ? x.transpose(0, 1).contiguous() : x;
 }
 
-Muon::Muon(std::vector<ParamGroup> groups, MuonOptions o)
+Muon::Muon(std::vector<ParamGroup> groups, const MuonOptions& o)
     : Optimizer("Muon", std::move(groups),
                 {{"lr", o.lr},
                  {"momentum", o.momentum, 0, 1, true},

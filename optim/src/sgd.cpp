@@ -5,7 +5,7 @@
 
 namespace liandan::optim {
 
-SGD::SGD(std::vector<ParamGroup> groups, SGDOptions o)
+SGD::SGD(std::vector<ParamGroup> groups, const SGDOptions& o)
     : Optimizer("SGD", std::move(groups),
                 {{"lr", o.lr},
                  {"momentum", o.momentum},

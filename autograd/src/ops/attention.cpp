@@ -52,7 +52,7 @@ Tensor attention_probabilities(const Tensor& q, const Tensor& k, const Attention
 }
 
 struct AttentionBackward final : Node {
-  explicit AttentionBackward(AttentionOptions options)
+  explicit AttentionBackward(const AttentionOptions& options)
       : Node("AttentionBackward"), options(std::move(options)) {}
   AttentionOptions options;  // the mask is a constant here (it does not require grad)
   struct {

@@ -18,7 +18,7 @@ namespace liandan {
 namespace {
 
 struct CausalDotProductBackward final : Node {
-  explicit CausalDotProductBackward(core::CausalDotProductOptions options)
+  explicit CausalDotProductBackward(const core::CausalDotProductOptions& options)
       : Node("CausalDotProductBackward"), options(options) {}
   core::CausalDotProductOptions options;
   struct {

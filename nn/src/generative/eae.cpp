@@ -52,7 +52,7 @@ double knn_entropy_offset(std::int64_t n, std::int64_t d, std::int64_t k) {
   return log_ball + psi_diff;
 }
 
-Tensor knn_entropy(const Tensor& z, KnnEntropyOptions options) {
+Tensor knn_entropy(const Tensor& z, const KnnEntropyOptions& options) {
   check(z.dim() == 2, "knn_entropy: z must be (n, d), got {}", z.shape());
   check(options.min_distance > 0, "knn_entropy: min_distance must be positive, got {}",
         options.min_distance);
@@ -65,7 +65,7 @@ Tensor knn_entropy(const Tensor& z, KnnEntropyOptions options) {
   return mean(log(r2)) * (0.5 * static_cast<double>(d)) + knn_entropy_offset(n, d, options.k);
 }
 
-EAE::EAE(EAEOptions options)
+EAE::EAE(const EAEOptions& options)
     : bn(options.latent, {.eps = options.bn_eps, .affine = false, .dtype = options.net.dtype}),
       options_(std::move(options)) {
   check(options_.latent > 0, "EAE: latent must be positive, got {}", options_.latent);

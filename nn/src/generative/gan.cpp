@@ -32,7 +32,7 @@ void check_positive(const char* what, std::int64_t z, std::int64_t w) {
 
 }  // namespace
 
-DCGANGenerator::DCGANGenerator(DCGANOptions o)
+DCGANGenerator::DCGANGenerator(const DCGANOptions& o)
     : z_dim(o.z_dim), width(o.width), linear(o.z_dim, 4 * o.width * 49, {.dtype = o.dtype}) {
   check_positive("DCGANGenerator", o.z_dim, o.width);
   const std::int64_t w = o.width;
@@ -62,7 +62,7 @@ Tensor DCGANGenerator::sample(std::int64_t n, core::Generator& gen) {
   return forward(Tensor(core::normal({n, z_dim}, 0, 1, linear.weight.dtype(), gen)));
 }
 
-DCGANCritic::DCGANCritic(DCGANOptions o) : linear(4 * o.width * 49, 1, {.dtype = o.dtype}) {
+DCGANCritic::DCGANCritic(const DCGANOptions& o) : linear(4 * o.width * 49, 1, {.dtype = o.dtype}) {
   check_positive("DCGANCritic", o.z_dim, o.width);
   const std::int64_t w = o.width;
   const Conv2dOptions same{.padding = 1, .dtype = o.dtype};
@@ -88,7 +88,7 @@ Tensor DCGANCritic::forward(const Tensor& x) {
   return linear(flatten(main(x), 1));
 }
 
-MlpGan::MlpGan(MlpGanOptions o) {
+MlpGan::MlpGan(const MlpGanOptions& o) {
   check(o.in_features > 0 && o.out_features > 0 && o.width > 0 && o.depth >= 0,
         "MlpGan: features and width must be positive and depth >= 0, got {} -> {}, width {}, "
         "depth {}",

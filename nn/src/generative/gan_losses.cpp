@@ -67,7 +67,7 @@ Tensor gradient_normalized(const CriticFn& critic, const Tensor& x) {
   return c.out / (c.grad_norm + abs(c.out));
 }
 
-Tensor piecewise_gradient_normalized(const CriticFn& critic, const Tensor& x, GraNOptions options) {
+Tensor piecewise_gradient_normalized(const CriticFn& critic, const Tensor& x, const GraNOptions& options) {
   check(options.K > 0 && options.eps >= 0,
         "piecewise_gradient_normalized: need K > 0 and "
         "eps >= 0, got K = {}, eps = {}",

@@ -95,7 +95,7 @@ Image load_png(const std::string& path) {
   return image;
 }
 
-Image image_grid(const core::Tensor& images, std::int64_t nrow, GridOptions o) {
+Image image_grid(const core::Tensor& images, std::int64_t nrow, const GridOptions& o) {
   check(images.dim() == 4 && (images.size(1) == 1 || images.size(1) == 3) && images.size(0) > 0,
         "image_grid: images must be (N, 1 or 3, H, W), got {}", images.shape());
   check(nrow > 0 && o.padding >= 0 && o.high > o.low,
@@ -119,7 +119,7 @@ Image image_grid(const core::Tensor& images, std::int64_t nrow, GridOptions o) {
 }
 
 void save_image_grid(const std::string& path, const core::Tensor& images, std::int64_t nrow,
-                     GridOptions options) {
+                     const GridOptions& options) {
   save_png(path, image_grid(images, nrow, options));
 }
 
@@ -141,7 +141,7 @@ core::Tensor interpolate_latents(const core::Tensor& start, const core::Tensor& 
   return core::Tensor::from(std::span<const double>(out), {r * steps, d}).to(start.dtype());
 }
 
-Image scatter_plot(const std::vector<ScatterSeries>& series, ScatterOptions o) {
+Image scatter_plot(const std::vector<ScatterSeries>& series, const ScatterOptions& o) {
   check(o.size > 1 && o.x_max > o.x_min && o.y_max > o.y_min,
         "scatter_plot: need size > 1 and a non-empty window, got size {}, x [{}, {}], y [{}, {}]",
         o.size, o.x_min, o.x_max, o.y_min, o.y_max);

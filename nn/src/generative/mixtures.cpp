@@ -44,7 +44,7 @@ core::Tensor sample_mixture(const Mixture2d& mixture, std::int64_t n, core::Gene
 }
 
 ModeCoverage mode_coverage(const Mixture2d& mixture, const core::Tensor& samples,
-                           ModeCoverageOptions options) {
+                           const ModeCoverageOptions& options) {
   check(samples.dim() == 2 && samples.size(1) == 2, "mode_coverage: samples must be (n, 2), got {}",
         samples.shape());
   check(options.radius_in_std > 0 && options.min_fraction >= 0,

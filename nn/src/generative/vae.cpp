@@ -43,7 +43,7 @@ Tensor importance_weighted_bound(const Tensor& log_weights) {
   return logsumexp(log_weights, {0}) - std::log(static_cast<double>(log_weights.size(0)));
 }
 
-VAE::VAE(VAEOptions options) : options_(std::move(options)) {
+VAE::VAE(const VAEOptions& options) : options_(std::move(options)) {
   check(options_.latent > 0, "VAE: latent must be positive, got {}", options_.latent);
   check(options_.decoder_std > 0, "VAE: decoder_std must be positive, got {}",
         options_.decoder_std);

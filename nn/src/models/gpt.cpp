@@ -20,7 +20,7 @@ std::string to_string(PositionKind kind) {
   return "?";
 }
 
-GPT::GPT(GPTConfig c)
+GPT::GPT(const GPTConfig& c)
     : tok_emb(c.vocab_size, c.d_model, {.dtype = c.dtype}),
       ln_f(Shape{c.d_model}, {.dtype = c.dtype}),
       config_(c) {

@@ -6,7 +6,7 @@
 
 namespace liandan::nn {
 
-RoFormer::RoFormer(RoFormerConfig c)
+RoFormer::RoFormer(const RoFormerConfig& c)
     : tok_emb(c.vocab_size, c.d_model, {.dtype = c.dtype}),
       ln_f(Shape{c.d_model}, {.dtype = c.dtype}),
       mlm_dense(c.d_model, c.d_model, {.dtype = c.dtype}),

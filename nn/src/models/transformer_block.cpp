@@ -18,7 +18,7 @@ LinearAttentionModuleOptions linear_options(const TransformerBlockOptions& o) {
 }  // namespace
 
 TransformerBlock::TransformerBlock(std::int64_t d_model, std::int64_t n_heads,
-                                   TransformerBlockOptions o)
+                                   const TransformerBlockOptions& o)
     : ln1(Shape{d_model}, {.dtype = o.dtype}),
       ln2(Shape{d_model}, {.dtype = o.dtype}),
       mlp(d_model, o.mlp_ratio * d_model, {.dropout = o.dropout, .dtype = o.dtype}),

@@ -5,7 +5,7 @@
 
 namespace liandan::nn {
 
-ViT::ViT(ViTConfig c)
+ViT::ViT(const ViTConfig& c)
     : patch_embed(c.in_channels, c.d_model, c.patch_size,
                   {.stride = c.patch_size, .dtype = c.dtype}),
       ln_f(Shape{c.d_model}, {.dtype = c.dtype}),

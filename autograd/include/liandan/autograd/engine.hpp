@@ -19,7 +19,7 @@ struct GradOptions {
 // d(outputs)/d(inputs), weighted by grad_outputs (default: ones for one-element outputs).
 // Leaves' .grad are not touched.
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
-                         const std::vector<Tensor>& grad_outputs = {}, GradOptions options = {});
+                         const std::vector<Tensor>& grad_outputs = {}, const GradOptions& options = {});
 
 // Accumulates d(tensors)/d(leaf) into every leaf's .grad.
 void backward(const std::vector<Tensor>& tensors, const std::vector<Tensor>& grad_tensors = {},

@@ -26,11 +26,11 @@ struct GradcheckResult {
 // Compares the Jacobian from the tape with central differences. Inputs must be f64; those
 // that require grad are checked.
 GradcheckResult gradcheck(const Function& f, const std::vector<Tensor>& inputs,
-                          GradcheckOptions options = {});
+                          const GradcheckOptions& options = {});
 
 // Checks second derivatives: gradcheck of (inputs, v) -> grad(f(inputs), inputs, v,
 // create_graph) for a fixed random v.
 GradcheckResult gradgradcheck(const Function& f, const std::vector<Tensor>& inputs,
-                              GradcheckOptions options = {});
+                              const GradcheckOptions& options = {});
 
 }  // namespace liandan::autograd

@@ -97,13 +97,13 @@ struct TensorImpl {
 };
 
 // ---- factories (PyTorch's torch.zeros(..., dtype=, requires_grad=))
-Tensor zeros(const Shape& shape, TensorOptions options = {});
-Tensor ones(const Shape& shape, TensorOptions options = {});
-Tensor full(const Shape& shape, double value, TensorOptions options = {});
-Tensor scalar(double value, TensorOptions options = {});
-Tensor arange(double start, double end, double step = 1, TensorOptions options = {});
-Tensor rand(const Shape& shape, TensorOptions options = {});
-Tensor randn(const Shape& shape, TensorOptions options = {});
+Tensor zeros(const Shape& shape, const TensorOptions& options = {});
+Tensor ones(const Shape& shape, const TensorOptions& options = {});
+Tensor full(const Shape& shape, double value, const TensorOptions& options = {});
+Tensor scalar(double value, const TensorOptions& options = {});
+Tensor arange(double start, double end, double step = 1, const TensorOptions& options = {});
+Tensor rand(const Shape& shape, const TensorOptions& options = {});
+Tensor randn(const Shape& shape, const TensorOptions& options = {});
 template <typename T>
 Tensor tensor(std::initializer_list<T> values, const Shape& shape, bool requires_grad = false) {
   return Tensor(core::Tensor::from(values, shape), requires_grad);

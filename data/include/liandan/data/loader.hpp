@@ -50,7 +50,7 @@ std::vector<std::int64_t> epoch_order(std::int64_t n, std::uint64_t seed, std::i
 
 class DataLoader {
  public:
-  DataLoader(std::shared_ptr<const Dataset> dataset, LoaderOptions options = {});
+  DataLoader(std::shared_ptr<const Dataset> dataset, const LoaderOptions& options = {});
   ~DataLoader();  // stops and joins the prefetch thread
   DataLoader(const DataLoader&) = delete;
   DataLoader& operator=(const DataLoader&) = delete;

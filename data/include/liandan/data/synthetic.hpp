@@ -41,7 +41,7 @@ struct CopyTaskOptions {
 
 class CopyTask : public Dataset {
  public:
-  explicit CopyTask(CopyTaskOptions options);
+  explicit CopyTask(const CopyTaskOptions& options);
   std::int64_t size() const override { return options_.size; }
   const std::vector<Field>& fields() const override { return fields_; }
   std::string name() const override;

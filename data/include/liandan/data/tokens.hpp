@@ -52,7 +52,7 @@ struct WindowOptions {
 
 class TokenWindows : public Dataset {
  public:
-  TokenWindows(Tokens tokens, WindowOptions options);
+  TokenWindows(Tokens tokens, const WindowOptions& options);
   std::int64_t size() const override { return size_; }
   const std::vector<Field>& fields() const override { return fields_; }
   std::string name() const override;

@@ -42,7 +42,7 @@ struct KVCache {
 class MultiHeadAttention : public Module {
  public:
   MultiHeadAttention(std::int64_t d_model, std::int64_t n_heads,
-                     MultiHeadAttentionOptions options = {});
+                     const MultiHeadAttentionOptions& options = {});
   // Self attention, x (B, T, C) -> (B, T, C).
   Tensor forward(const Tensor& x) override { return forward(x, AttentionCall{}); }
   Tensor forward(const Tensor& x, const AttentionCall& call);

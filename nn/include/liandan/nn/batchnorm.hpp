@@ -25,7 +25,7 @@ struct BatchNormOptions {
 // torch.nn.modules.batchnorm._BatchNorm.forward).
 class BatchNorm : public Module {
  public:
-  BatchNorm(std::int64_t num_features, BatchNormOptions options);
+  BatchNorm(std::int64_t num_features, const BatchNormOptions& options);
   Tensor forward(const Tensor& x) override;
   std::string extra_repr() const override;
   // Running statistics back to mean 0, variance 1, no batches seen.
@@ -47,7 +47,7 @@ class BatchNorm : public Module {
 
 class BatchNorm1d : public BatchNorm {
  public:
-  explicit BatchNorm1d(std::int64_t num_features, BatchNormOptions options = {})
+  explicit BatchNorm1d(std::int64_t num_features, const BatchNormOptions& options = {})
       : BatchNorm(num_features, options) {}
   std::string type_name() const override { return "BatchNorm1d"; }
 
@@ -57,7 +57,7 @@ class BatchNorm1d : public BatchNorm {
 
 class BatchNorm2d : public BatchNorm {
  public:
-  explicit BatchNorm2d(std::int64_t num_features, BatchNormOptions options = {})
+  explicit BatchNorm2d(std::int64_t num_features, const BatchNormOptions& options = {})
       : BatchNorm(num_features, options) {}
   std::string type_name() const override { return "BatchNorm2d"; }
 

@@ -20,7 +20,7 @@ struct Conv2dOptions {
 class Conv2d : public Module {
  public:
   Conv2d(std::int64_t in_channels, std::int64_t out_channels, Size2 kernel_size,
-         Conv2dOptions options = {});
+         const Conv2dOptions& options = {});
   Tensor forward(const Tensor& x) override;  // (N, C_in, H, W) -> (N, C_out, H', W')
   std::string type_name() const override { return "Conv2d"; }
   std::string extra_repr() const override;
@@ -46,7 +46,7 @@ struct ConvTranspose2dOptions {
 class ConvTranspose2d : public Module {
  public:
   ConvTranspose2d(std::int64_t in_channels, std::int64_t out_channels, Size2 kernel_size,
-                  ConvTranspose2dOptions options = {});
+                  const ConvTranspose2dOptions& options = {});
   Tensor forward(const Tensor& x) override;  // (N, C_in, H, W) -> (N, C_out, H', W')
   std::string type_name() const override { return "ConvTranspose2d"; }
   std::string extra_repr() const override;

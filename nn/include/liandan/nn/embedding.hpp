@@ -12,7 +12,7 @@ struct EmbeddingOptions {
 
 class Embedding : public Module {
  public:
-  Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, EmbeddingOptions options = {});
+  Embedding(std::int64_t num_embeddings, std::int64_t embedding_dim, const EmbeddingOptions& options = {});
   // indices (...) i64 in [0, num_embeddings) -> (..., embedding_dim); repeated indices
   // accumulate their gradients.
   Tensor forward(const Tensor& indices) override;

@@ -41,7 +41,7 @@ struct GAUOptions {
 
 class GAU : public Module {
  public:
-  GAU(std::int64_t d_model, GAUOptions options = {});
+  GAU(std::int64_t d_model, const GAUOptions& options = {});
   Tensor forward(const Tensor& x) override;  // (B, T, d) -> (B, T, d)
   std::string type_name() const override { return "GAU"; }
   std::string extra_repr() const override;
@@ -75,7 +75,7 @@ struct FLASHOptions {
 
 class FLASH : public Module {
  public:
-  FLASH(std::int64_t d_model, FLASHOptions options = {});
+  FLASH(std::int64_t d_model, const FLASHOptions& options = {});
   Tensor forward(const Tensor& x) override;  // (B, T, d) -> (B, T, d)
   std::string type_name() const override { return "FLASH"; }
   std::string extra_repr() const override;

@@ -13,7 +13,7 @@ struct LinearOptions {
 
 class Linear : public Module {
  public:
-  Linear(std::int64_t in_features, std::int64_t out_features, LinearOptions options = {});
+  Linear(std::int64_t in_features, std::int64_t out_features, const LinearOptions& options = {});
   Tensor forward(const Tensor& x) override;  // (..., in) -> (..., out)
   std::string type_name() const override { return "Linear"; }
   std::string extra_repr() const override;

@@ -55,7 +55,7 @@ Tensor linear_attention(const Tensor& q, const Tensor& k, const Tensor& v,
 // outputs equal the causal parallel form. Differentiable (built from autograd ops).
 class LinearAttentionState {
  public:
-  explicit LinearAttentionState(LinearAttentionOptions options = {});
+  explicit LinearAttentionState(const LinearAttentionOptions& options = {});
   // q_t, k_t (B, H, D), v_t (B, H, M) -> (B, H, M). The first step fixes B, H, D, M.
   Tensor step(const Tensor& q_t, const Tensor& k_t, const Tensor& v_t);
   std::int64_t position() const { return position_; }  // tokens seen
@@ -83,7 +83,7 @@ struct LinearAttentionModuleOptions {
 class LinearAttention : public Module {
  public:
   LinearAttention(std::int64_t d_model, std::int64_t n_heads,
-                  LinearAttentionModuleOptions options = {});
+                  const LinearAttentionModuleOptions& options = {});
   Tensor forward(const Tensor& x) override;  // (B, T, C) -> (B, T, C)
   // key_padding_mask (B, T) bool, true = padded.
   Tensor forward(const Tensor& x, const Tensor& key_padding_mask);

@@ -23,7 +23,7 @@ struct MLPOptions {
 
 class MLP : public Module {
  public:
-  MLP(std::int64_t in_features, std::int64_t hidden_features, MLPOptions options = {});
+  MLP(std::int64_t in_features, std::int64_t hidden_features, const MLPOptions& options = {});
   Tensor forward(const Tensor& x) override;  // (..., in) -> (..., out)
   std::string type_name() const override { return "MLP"; }
   std::string extra_repr() const override;

@@ -19,9 +19,9 @@ struct LayerNormOptions {
 // variance).
 class LayerNorm : public Module {
  public:
-  explicit LayerNorm(std::int64_t normalized_size, LayerNormOptions options = {})
+  explicit LayerNorm(std::int64_t normalized_size, const LayerNormOptions& options = {})
       : LayerNorm(Shape{normalized_size}, options) {}
-  explicit LayerNorm(const Shape& normalized_shape, LayerNormOptions options = {});
+  explicit LayerNorm(const Shape& normalized_shape, const LayerNormOptions& options = {});
   Tensor forward(const Tensor& x) override;  // (..., normalized_shape) -> same
   std::string type_name() const override { return "LayerNorm"; }
   std::string extra_repr() const override;
@@ -42,9 +42,9 @@ struct RMSNormOptions {
 // y = x * rsqrt(mean(x^2) + eps) * weight, mean over normalized_shape (Zhang & Sennrich 2019).
 class RMSNorm : public Module {
  public:
-  explicit RMSNorm(std::int64_t normalized_size, RMSNormOptions options = {})
+  explicit RMSNorm(std::int64_t normalized_size, const RMSNormOptions& options = {})
       : RMSNorm(Shape{normalized_size}, options) {}
-  explicit RMSNorm(const Shape& normalized_shape, RMSNormOptions options = {});
+  explicit RMSNorm(const Shape& normalized_shape, const RMSNormOptions& options = {});
   Tensor forward(const Tensor& x) override;  // (..., normalized_shape) -> same
   std::string type_name() const override { return "RMSNorm"; }
   std::string extra_repr() const override;

@@ -15,7 +15,7 @@ struct MaxPool2dOptions {
 
 class MaxPool2d : public Module {
  public:
-  explicit MaxPool2d(Size2 kernel_size, MaxPool2dOptions options = {});
+  explicit MaxPool2d(Size2 kernel_size, const MaxPool2dOptions& options = {});
   Tensor forward(const Tensor& x) override;  // (N, C, H, W) -> (N, C, H', W')
   std::string type_name() const override { return "MaxPool2d"; }
   std::string extra_repr() const override;
@@ -31,7 +31,7 @@ struct AvgPool2dOptions {
 
 class AvgPool2d : public Module {
  public:
-  explicit AvgPool2d(Size2 kernel_size, AvgPool2dOptions options = {});
+  explicit AvgPool2d(Size2 kernel_size, const AvgPool2dOptions& options = {});
   Tensor forward(const Tensor& x) override;  // (N, C, H, W) -> (N, C, H', W')
   std::string type_name() const override { return "AvgPool2d"; }
   std::string extra_repr() const override;

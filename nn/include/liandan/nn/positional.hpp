@@ -23,7 +23,7 @@ struct LearnedPositionalEmbeddingOptions {
 class LearnedPositionalEmbedding : public Module {
  public:
   LearnedPositionalEmbedding(std::int64_t max_len, std::int64_t dim,
-                             LearnedPositionalEmbeddingOptions options = {});
+                             const LearnedPositionalEmbeddingOptions& options = {});
   Tensor forward(const Tensor& x) override { return forward(x, 0); }
   Tensor forward(const Tensor& x, std::int64_t offset);
   std::string type_name() const override { return "LearnedPositionalEmbedding"; }

@@ -23,7 +23,7 @@ struct RotaryEmbeddingOptions {
 
 class RotaryEmbedding : public Module {
  public:
-  explicit RotaryEmbedding(std::int64_t head_dim, RotaryEmbeddingOptions options = {});
+  explicit RotaryEmbedding(std::int64_t head_dim, const RotaryEmbeddingOptions& options = {});
   // x (..., T, D) at positions offset .. offset + T - 1 (2-D: those grid cells).
   Tensor forward(const Tensor& x) override { return forward(x, 0); }
   Tensor forward(const Tensor& x, std::int64_t offset);

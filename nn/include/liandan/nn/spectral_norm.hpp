@@ -42,7 +42,7 @@ class ParametrizationList : public Module {
 //   nn::SpectralNorm conv_sn{conv};   // conv(x) now computes with W / sigma(W)
 class SpectralNorm : public Module {
  public:
-  explicit SpectralNorm(Module& layer, SpectralNormOptions options = {});
+  explicit SpectralNorm(Module& layer, const SpectralNormOptions& options = {});
   SpectralNorm(const SpectralNorm&) = delete;
   SpectralNorm& operator=(const SpectralNorm&) = delete;
 

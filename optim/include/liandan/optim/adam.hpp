@@ -30,14 +30,14 @@ struct AdamState {
 
 class Adam : public Optimizer {
  public:
-  Adam(std::vector<ParamGroup> groups, AdamOptions options = {});
-  Adam(const NamedTensors& named_parameters, AdamOptions options = {})
+  Adam(std::vector<ParamGroup> groups, const AdamOptions& options = {});
+  Adam(const NamedTensors& named_parameters, const AdamOptions& options = {})
       : Adam(single_group(named_parameters), options) {}
   const AdamOptions& options() const { return options_; }
 
  protected:
   // decoupled: AdamW's weight decay (p *= 1 - lr * wd) instead of g += wd * p.
-  Adam(std::string optimizer_name, std::vector<ParamGroup> groups, AdamOptions options,
+  Adam(std::string optimizer_name, std::vector<ParamGroup> groups, const AdamOptions& options,
        bool decoupled);
 
   void update(const ParamGroup& group, std::size_t index, const core::Tensor& param,

@@ -19,8 +19,8 @@ struct AdamWOptions {
 
 class AdamW : public Adam {
  public:
-  AdamW(std::vector<ParamGroup> groups, AdamWOptions options = {});
-  AdamW(const NamedTensors& named_parameters, AdamWOptions options = {})
+  AdamW(std::vector<ParamGroup> groups, const AdamWOptions& options = {});
+  AdamW(const NamedTensors& named_parameters, const AdamWOptions& options = {})
       : AdamW(single_group(named_parameters), options) {}
 };
 

@@ -48,8 +48,8 @@ struct AmosState {
 
 class Amos : public Optimizer {
  public:
-  Amos(std::vector<ParamGroup> groups, AmosOptions options = {});
-  Amos(const NamedTensors& named_parameters, AmosOptions options = {})
+  Amos(std::vector<ParamGroup> groups, const AmosOptions& options = {});
+  Amos(const NamedTensors& named_parameters, const AmosOptions& options = {})
       : Amos(single_group(named_parameters), options) {}
 
   // Adds eta and reduce_axes of the parameter to its group's options.

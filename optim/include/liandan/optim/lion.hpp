@@ -40,8 +40,8 @@ struct LionState {
 
 class Lion : public Optimizer {
  public:
-  Lion(std::vector<ParamGroup> groups, LionOptions options = {});
-  Lion(const NamedTensors& named_parameters, LionOptions options = {})
+  Lion(std::vector<ParamGroup> groups, const LionOptions& options = {});
+  Lion(const NamedTensors& named_parameters, const LionOptions& options = {})
       : Lion(single_group(named_parameters), options) {}
 
  protected:
@@ -60,8 +60,8 @@ class Lion : public Optimizer {
 // See Note [Tiger is Lion with one beta]. State and state_dict keys are Lion's.
 class Tiger : public Lion {
  public:
-  Tiger(std::vector<ParamGroup> groups, TigerOptions options = {});
-  Tiger(const NamedTensors& named_parameters, TigerOptions options = {})
+  Tiger(std::vector<ParamGroup> groups, const TigerOptions& options = {});
+  Tiger(const NamedTensors& named_parameters, const TigerOptions& options = {})
       : Tiger(single_group(named_parameters), options) {}
 };
 

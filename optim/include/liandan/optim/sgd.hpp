@@ -25,8 +25,8 @@ struct SGDState {
 
 class SGD : public Optimizer {
  public:
-  SGD(std::vector<ParamGroup> groups, SGDOptions options = {});
-  SGD(const NamedTensors& named_parameters, SGDOptions options = {})
+  SGD(std::vector<ParamGroup> groups, const SGDOptions& options = {});
+  SGD(const NamedTensors& named_parameters, const SGDOptions& options = {})
       : SGD(single_group(named_parameters), options) {}
   const SGDOptions& options() const { return options_; }
 

@@ -34,7 +34,7 @@ struct KnnEntropyOptions {
 // r_k(i) the distance from z_i to its k-th nearest neighbour. Differentiable in z: the
 // neighbour is found without recording (knn_indices), then r is recomputed from the two rows,
 // so the gradient reaches z_i and its neighbour. Returns a () tensor.
-Tensor knn_entropy(const Tensor& z, KnnEntropyOptions options = {});
+Tensor knn_entropy(const Tensor& z, const KnnEntropyOptions& options = {});
 
 struct EAEOptions {
   ImageNetOptions net = {};  // encoder and decoder architecture
@@ -52,7 +52,7 @@ struct EAELoss {
 
 class EAE : public Module {
  public:
-  explicit EAE(EAEOptions options = {});
+  explicit EAE(const EAEOptions& options = {});
 
   // z = BN(E(x)): batch statistics in training, running ones in eval. (B, 1, 28, 28) -> (B, d)
   Tensor encode(const Tensor& x);

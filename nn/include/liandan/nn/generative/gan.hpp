@@ -28,7 +28,7 @@ struct DCGANOptions {
 // Conv and linear weights N(0, 0.02), biases 0 (GN-GAN's init).
 class DCGANGenerator : public Module {
  public:
-  explicit DCGANGenerator(DCGANOptions options = {});
+  explicit DCGANGenerator(const DCGANOptions& options = {});
   Tensor forward(const Tensor& z) override;
   // n images from z ~ N(0, I).
   Tensor sample(std::int64_t n, core::Generator& gen = core::default_generator());
@@ -45,7 +45,7 @@ class DCGANGenerator : public Module {
 //   linear: Linear(4w*7*7, 1). Init as the generator's.
 class DCGANCritic : public Module {
  public:
-  explicit DCGANCritic(DCGANOptions options = {});
+  explicit DCGANCritic(const DCGANOptions& options = {});
   Tensor forward(const Tensor& x) override;
   std::string type_name() const override { return "DCGANCritic"; }
 
@@ -69,7 +69,7 @@ struct MlpGanOptions {
 // 2-D mixtures with {.in_features = z, .out_features = 2}, the critic with {2, 1}.
 class MlpGan : public Sequential {
  public:
-  explicit MlpGan(MlpGanOptions options = {});
+  explicit MlpGan(const MlpGanOptions& options = {});
   std::string type_name() const override { return "MlpGan"; }
 
  private:

@@ -52,7 +52,7 @@ struct GraNOptions {
 // Su's summary (kexue.fm/archives/8757) with the paper's K; where K enters and the defaults are
 // not verified against the authors' code (ALGORITHMS.md 8b). (B, 1)
 Tensor piecewise_gradient_normalized(const CriticFn& critic, const Tensor& x,
-                                     GraNOptions options = {});
+                                     const GraNOptions& options = {});
 
 // WGAN-GP: mean_i (||grad f(x_i)|| - 1)^2 at x_i = alpha_i real_i + (1 - alpha_i) fake_i, alpha
 // (B) in [0, 1]; multiply by lambda (10 in the paper, 0.1 in gan_toy.py) yourself. ()

@@ -31,9 +31,9 @@ struct GridOptions {
 
 // images (N, C, H, W), C 1 or 3, any floating dtype -> one image of ceil(N / nrow) rows of
 // nrow images each.
-Image image_grid(const core::Tensor& images, std::int64_t nrow, GridOptions options = {});
+Image image_grid(const core::Tensor& images, std::int64_t nrow, const GridOptions& options = {});
 void save_image_grid(const std::string& path, const core::Tensor& images, std::int64_t nrow,
-                     GridOptions options = {});
+                     const GridOptions& options = {});
 
 // Rows r of start and end (R, d) give R rows of `steps` codes from start[r] to end[r]
 // (linear, both ends included): (R * steps, d), ready for a decoder and image_grid(nrow = steps).
@@ -53,6 +53,6 @@ struct ScatterOptions {
 };
 
 // Later series draw over earlier ones; points outside the window are dropped. RGB, white ground.
-Image scatter_plot(const std::vector<ScatterSeries>& series, ScatterOptions options = {});
+Image scatter_plot(const std::vector<ScatterSeries>& series, const ScatterOptions& options = {});
 
 }  // namespace liandan::nn::generative

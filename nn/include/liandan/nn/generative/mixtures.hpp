@@ -44,6 +44,6 @@ struct ModeCoverage {
 // ~98.9% of a 2-D Gaussian's mass). Mode m is covered when counts[m] >= min_fraction * n, n
 // all samples (1% of n). samples (n, 2), any floating dtype.
 ModeCoverage mode_coverage(const Mixture2d& mixture, const core::Tensor& samples,
-                           ModeCoverageOptions options = {});
+                           const ModeCoverageOptions& options = {});
 
 }  // namespace liandan::nn::generative

@@ -57,7 +57,7 @@ struct VAELoss {
 // in nats; ALGORITHMS.md writes the recon term without it (the gradients are the same).
 class VAE : public Module {
  public:
-  explicit VAE(VAEOptions options = {});
+  explicit VAE(const VAEOptions& options = {});
 
   Posterior encode(const Tensor& x);  // x (B, 1, 28, 28)
   Tensor decode(const Tensor& z);     // (B, d) -> (B, 1, 28, 28) logits or Gaussian means

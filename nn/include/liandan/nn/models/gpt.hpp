@@ -43,7 +43,7 @@ struct GPTCache {
 
 class GPT : public Module {
  public:
-  explicit GPT(GPTConfig config);
+  explicit GPT(const GPTConfig& config);
   // tokens (B, T) i64 -> logits (B, T, vocab_size).
   Tensor forward(const Tensor& tokens) override;
   // tokens (B, T) that follow the cache's; extends the cache. Equal to the full forward's

@@ -25,7 +25,7 @@ struct RoFormerConfig {
 
 class RoFormer : public Module {
  public:
-  explicit RoFormer(RoFormerConfig config);
+  explicit RoFormer(const RoFormerConfig& config);
   // tokens (B, T) i64 -> hidden states (B, T, C), bidirectional.
   Tensor forward(const Tensor& tokens) override { return encode(tokens, Tensor()); }
   // mask: bool (true = may attend), broadcastable to (B, H, T, T); undefined for none.

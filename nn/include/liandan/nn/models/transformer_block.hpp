@@ -39,7 +39,7 @@ struct BlockCache {
 class TransformerBlock : public Module {
  public:
   TransformerBlock(std::int64_t d_model, std::int64_t n_heads,
-                   TransformerBlockOptions options = {});
+                   const TransformerBlockOptions& options = {});
   // x (B, T, C) -> (B, T, C).
   Tensor forward(const Tensor& x) override { return forward(x, Tensor()); }
   // mask: bool or additive, broadcastable to (B, H, T, T) (softmax attention), or a key

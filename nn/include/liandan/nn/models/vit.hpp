@@ -28,7 +28,7 @@ struct ViTConfig {
 
 class ViT : public Module {
  public:
-  explicit ViT(ViTConfig config);
+  explicit ViT(const ViTConfig& config);
   // images (B, in_channels, image_size, image_size) -> logits (B, num_classes).
   Tensor forward(const Tensor& images) override;
   std::string type_name() const override { return "ViT"; }
