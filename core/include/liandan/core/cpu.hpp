@@ -15,6 +15,11 @@
 // compiled once per level; here the target attribute does it per function, so no inline
 // function compiled for AVX-512 can be picked by the linker for a baseline caller.
 //
+// The AVX-512 level keeps auto-vectorised loops at 256-bit vectors (prefer-vector-width=256,
+// as GCC's tuning for Intel's AVX-512 server cores does: measured, 512-bit loops made the
+// training steps of bench/bench_models 8-17% slower on an Intel Xeon, bench/RESULTS.md); the
+// register-blocked tile kernels (tile_gemm.hpp) use 512-bit vectors explicitly.
+//
 // The level is the best this CPU and OS support (AVX-512 = F, CD, BW, DQ and VL), lowered by
 // the environment variable LIANDAN_ISA=generic|avx2|avx512 (read once; naming a level this CPU
 // lacks is an error) or by set_isa (tests run every level in one process). Results are
@@ -38,7 +43,8 @@ Isa parse_isa(std::string_view text);  // "generic", "avx2" or "avx512", else an
 namespace detail {
 
 #define LIANDAN_TARGET_AVX2 "avx2,fma,bmi,bmi2,f16c,lzcnt,movbe,popcnt"
-#define LIANDAN_TARGET_AVX512 "avx512f,avx512cd,avx512bw,avx512dq,avx512vl," LIANDAN_TARGET_AVX2
+#define LIANDAN_TARGET_AVX512 \
+  "avx512f,avx512cd,avx512bw,avx512dq,avx512vl,prefer-vector-width=256," LIANDAN_TARGET_AVX2
 
 template <typename F, typename... Args>
 [[gnu::target(LIANDAN_TARGET_AVX512), gnu::flatten]] void run_avx512(F& f, Args... args) {
