@@ -61,6 +61,7 @@ template <typename F, typename... Args>
 // value: indices and pointers.
 template <typename F, typename... Args>
 void dispatch(F&& f, Args... args) {
+#if !defined(LIANDAN_SANITIZE)  // sanitizer builds check the logic once, in its generic copy
   switch (isa()) {
     case Isa::avx512:
       return detail::run_avx512(f, args...);
@@ -69,6 +70,7 @@ void dispatch(F&& f, Args... args) {
     case Isa::generic:
       break;
   }
+#endif
   f(args...);
 }
 
