@@ -152,7 +152,7 @@ struct Engine {
       std::vector<Tensor> outputs;
       {
         GradModeGuard mode(create_graph);
-        outputs = node->backward(grads);
+        outputs = node->apply(std::move(grads));
       }
       if (!retain_graph) node->release_saved();
       if (AnomalyMode::enabled()) check_finite(*node, outputs);

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <functional>
 
 #include "liandan/autograd/autograd.hpp"
 #include "liandan/core/elementwise.hpp"
@@ -252,4 +253,106 @@ TEST_CASE("AnomalyMode: off by default, names the first node returning NaN or In
                        "anomaly: LogBackward (created in no module) returned a NaN or Inf gradient "
                        "for input 0 (shape [2])",
                        Error);
+}
+
+// ---- Note [.grad ownership] (accumulate_grad.cpp): .grad is a buffer of its own
+
+namespace {
+
+bool shares_storage(const Tensor& a, const Tensor& b) {
+  return a.data().storage() == b.data().storage();
+}
+
+}  // namespace
+
+TEST_CASE("backward: .grad never aliases the caller's grad_output, which stays unchanged") {
+  // Every op whose backward passes the incoming gradient on as it is (or as a view of it).
+  const std::vector<std::pair<const char*, std::function<Tensor(const Tensor&)>>> ops = {
+      {"leaf", [](const Tensor& a) { return a; }},
+      {"a + c",
+       [](const Tensor& a) {
+         return a + tensor<double>({5, 6, 7}, {3});
+       }},
+      {"a + 1", [](const Tensor& a) { return a + 1.0; }},
+      {"a - 1", [](const Tensor& a) { return a - 1.0; }},
+      {"clone", [](const Tensor& a) { return clone(a); }},
+      {"contiguous", [](const Tensor& a) { return contiguous(a); }},
+      {"view", [](const Tensor& a) { return view(a, {3}); }},
+      {"reshape",
+       [](const Tensor& a) {
+         return reshape(reshape(a, {3, 1}), {3});
+       }},
+      {"to(f64)", [](const Tensor& a) { return to(a, DType::f64); }},
+      {"slice(all)", [](const Tensor& a) { return slice(a, 0, 0, 3); }},
+  };
+  for (const auto& [name, op] : ops) {
+    CAPTURE(name);
+    const Tensor a = tensor<double>({1, 2, 3}, {3}, true);
+    const Tensor g = tensor<double>({1, 1, 1}, {3});
+    for (int i = 0; i < 3; ++i) op(a).backward(g);  // PyTorch: 3 * g, g untouched
+    CHECK(a.grad().to_vector<double>() == std::vector<double>{3, 3, 3});
+    CHECK(g.to_vector<double>() == std::vector<double>{1, 1, 1});
+    CHECK_FALSE(shares_storage(a.grad(), g));
+  }
+}
+
+TEST_CASE("backward: two leaves fed the same gradient get buffers of their own") {
+  for (const bool create_graph : {false, true}) {
+    CAPTURE(create_graph);
+    const Tensor a = tensor<double>({1, 2, 3}, {3}, true);
+    const Tensor b = tensor<double>({4, 5, 6}, {3}, true);
+    const Tensor g = tensor<double>({1, 1, 1}, {3});
+    (a + b).backward(g, false, create_graph);
+    CHECK_FALSE(shares_storage(a.grad(), b.grad()));
+    CHECK_FALSE(shares_storage(a.grad(), g));
+    a.zero_grad(false);
+    CHECK(a.grad().to_vector<double>() == std::vector<double>{0, 0, 0});
+    CHECK(b.grad().to_vector<double>() == std::vector<double>{1, 1, 1});
+    CHECK(g.to_vector<double>() == std::vector<double>{1, 1, 1});
+  }
+}
+
+TEST_CASE("backward with create_graph: .grad is fresh, contiguous, unshared and differentiable") {
+  const Tensor a = tensor<double>({1, 2, 3}, {3}, true);
+  const Tensor b = tensor<double>({4, 5, 6}, {3}, true);
+  sum(a + b).backward({}, false, /*create_graph=*/true);  // SumBackward hands on an expand
+  for (const Tensor& t : {a, b}) {
+    CHECK(t.grad().data().is_contiguous());
+    CHECK(t.grad().to_vector<double>() == std::vector<double>{1, 1, 1});
+  }
+  CHECK_FALSE(shares_storage(a.grad(), b.grad()));
+  a.zero_grad(false);  // zeroes a's gradient only
+  CHECK(b.grad().to_vector<double>() == std::vector<double>{1, 1, 1});
+
+  // create_graph, then a plain backward into the same .grad (in place), then zero_grad
+  const Tensor x = tensor<double>({1, 2}, {2}, true);
+  sum(x * x).backward({}, false, true);
+  const Tensor gx = x.grad();
+  CHECK(gx.requires_grad());  // 2x, recorded
+  CHECK(gx.data().is_contiguous());
+  sum(x * x).backward();
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{4, 8});
+  // The recorded .grad is still a function of x: d/dx sum(2x) = 2.
+  CHECK(autograd::grad({sum(gx)}, {x})[0].to_vector<double>() == std::vector<double>{2, 2});
+  x.zero_grad(false);
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{0, 0});
+}
+
+TEST_CASE("backward: repeated backward accumulates without touching earlier results") {
+  const Tensor a = tensor<double>({1, 2}, {2}, true);
+  const Tensor y = sum(a * a);
+  y.backward({}, true);
+  const Tensor first = a.grad();
+  const std::vector<double> first_values = first.to_vector<double>();
+  Tensor kept = Tensor(first.data().clone());  // what a user may copy out
+  y.backward({}, true);
+  CHECK(a.grad().to_vector<double>() == std::vector<double>{4, 8});
+  CHECK(kept.to_vector<double>() == first_values);
+  // a gradient stolen from the engine is not shared with anything a user holds
+  const Tensor g = tensor<double>({1, 1}, {2});
+  const Tensor b = tensor<double>({0, 0}, {2}, true);
+  (b * 2.0).backward(g);
+  (b * 2.0).backward(g);
+  CHECK(b.grad().to_vector<double>() == std::vector<double>{4, 4});
+  CHECK(g.to_vector<double>() == std::vector<double>{1, 1});
 }

@@ -35,6 +35,9 @@ class Node {
   // multi-output ops) -> gradients w.r.t. its inputs, one per next edge (undefined = zero).
   // Written with differentiable ops, so it is recorded when the engine runs with create_graph.
   virtual std::vector<Tensor> backward(const std::vector<Tensor>& grads) = 0;
+  // What the engine calls: it hands over its handles of the gradients. A node that keeps a
+  // gradient (AccumulateGrad) overrides it; the others run backward().
+  virtual std::vector<Tensor> apply(std::vector<Tensor>&& grads) { return backward(grads); }
   // Frees what the node saved for backward (after a backward without retain_graph).
   virtual void release_saved() {}
 
