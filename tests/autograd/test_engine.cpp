@@ -356,3 +356,109 @@ TEST_CASE("backward: repeated backward accumulates without touching earlier resu
   CHECK(b.grad().to_vector<double>() == std::vector<double>{4, 4});
   CHECK(g.to_vector<double>() == std::vector<double>{1, 1});
 }
+
+// ---- Note [Engine]: which nodes run
+
+namespace {
+
+// Identity ops with hand-written nodes that record what the engine asked of them.
+struct ProbeBackward final : Node {
+  explicit ProbeBackward(int* runs) : Node("ProbeBackward"), runs(runs) {}
+  int* runs;
+  std::vector<Tensor> backward(const std::vector<Tensor>& g) override {
+    ++*runs;
+    return {g[0]};
+  }
+};
+
+// y = x; counts how often its backward runs.
+Tensor probe(const Tensor& x, int* runs) {
+  Tensor out = make_result(x.data());
+  record<ProbeBackward>({x}, {out}, runs);
+  return out;
+}
+
+// y = x, but the backward sends no gradient (undefined = zero) to x.
+struct NoGradientBackward final : Node {
+  NoGradientBackward() : Node("NoGradientBackward") {}
+  std::vector<Tensor> backward(const std::vector<Tensor>&) override { return {Tensor()}; }
+};
+
+Tensor no_gradient(const Tensor& x) {
+  Tensor out = make_result(x.data());
+  record<NoGradientBackward>({x}, {out});
+  return out;
+}
+
+// y = a + b; the backward records which input gradients it was asked for.
+struct AskBackward final : Node {
+  explicit AskBackward(std::vector<bool>* asked) : Node("AskBackward"), asked(asked) {}
+  std::vector<bool>* asked;
+  std::vector<Tensor> backward(const std::vector<Tensor>& g) override {
+    *asked = {needs_input_grad(0), needs_input_grad(1)};
+    return {needs_input_grad(0) ? g[0] : Tensor(), needs_input_grad(1) ? g[0] : Tensor()};
+  }
+};
+
+Tensor ask_sum(const Tensor& a, const Tensor& b, std::vector<bool>* asked) {
+  Tensor out = make_result(core::add(a.data(), b.data()));
+  record<AskBackward>({a, b}, {out}, asked);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("backward: a node whose incoming gradients are all undefined is skipped") {
+  // x -> 2x -> (no gradient) and x -> 3x: MulBackward of 2x gets nothing and must not run.
+  const Tensor x = tensor<double>({1, 2}, {2}, true);
+  sum(no_gradient(x * 2.0) + x * 3.0).backward();
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{3, 3});
+  // Nothing reaches x at all: .grad stays undefined (PyTorch: None).
+  const Tensor y = tensor<double>({1, 2}, {2}, true);
+  int runs = 0;
+  sum(no_gradient(probe(y * 2.0, &runs))).backward();
+  CHECK(runs == 0);
+  CHECK_FALSE(y.grad().defined());
+  CHECK_FALSE(
+      autograd::grad({sum(no_gradient(y * 2.0))}, {y}, {}, {.allow_unused = true})[0].defined());
+}
+
+TEST_CASE("pow(h, 0) of a non-leaf: zero gradient, as PyTorch (focal loss with gamma = 0)") {
+  const Tensor x = tensor<double>({1, 2}, {2}, true);
+  sum(pow(x * 2.0, 0.0)).backward();
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{0, 0});
+  // focal loss -(1 - p)^gamma log p with gamma = 0 is the cross-entropy -log p: d/dz = p - 1
+  const Tensor z = tensor<double>({-1.5, 0.0, 2.0}, {3}, true);
+  const Tensor p = sigmoid(z);
+  sum(-pow(1.0 - p, 0.0) * log(p)).backward();
+  const auto gz = z.grad().to_vector<double>();
+  const auto pv = p.to_vector<double>();
+  for (int i = 0; i < 3; ++i) CHECK(gz[i] == doctest::Approx(pv[i] - 1.0).epsilon(1e-12));
+}
+
+TEST_CASE("grad(out, {x}): nodes that lead only to other leaves do not run") {
+  int x_side = 0, w_side = 0;
+  const Tensor x = randn({4, 3}, {.dtype = DType::f64, .requires_grad = true});
+  const Tensor w = randn({3, 2}, {.dtype = DType::f64, .requires_grad = true});
+  const Tensor out = sum(matmul(probe(x, &x_side), probe(w, &w_side)));
+  const Tensor gx = autograd::grad({out}, {x}, {}, {.retain_graph = true})[0];
+  CHECK(x_side == 1);
+  CHECK(w_side == 0);  // w's accumulator is created after the probe's node (larger number)
+  CHECK_FALSE(w.grad().defined());
+  // the same with create_graph (the gradient-penalty step)
+  autograd::grad({out}, {x}, {}, {.create_graph = true});
+  CHECK(x_side == 2);
+  CHECK(w_side == 0);
+  // and a node is asked only for the input gradients that lead somewhere
+  std::vector<bool> asked;
+  const Tensor a = tensor<double>({1}, {1}, true), b = tensor<double>({2}, {1}, true);
+  const Tensor s = ask_sum(a * 1.0, b * 1.0, &asked);
+  autograd::grad({s}, {a}, {}, {.retain_graph = true});
+  CHECK(asked == std::vector<bool>{true, false});
+  autograd::grad({s}, {b}, {}, {.retain_graph = true});
+  CHECK(asked == std::vector<bool>{false, true});
+  s.backward();
+  CHECK(asked == std::vector<bool>{true, true});
+  CHECK(a.grad().item() == 1);
+  CHECK(b.grad().item() == 1);
+}

@@ -1,4 +1,4 @@
-// pow with a scalar exponent p: d/dx = g p x^(p-1) (zero for p = 0).
+// pow with a scalar exponent p: d/dx = g p x^(p-1) (zeros for p = 0).
 // pow of two tensors, y = a^b with broadcasting, for a > 0:
 //   d/da = g b a^(b-1),  d/db = g y log(a)  (log(a) is NaN for a < 0, as in PyTorch)
 #include "liandan/autograd/node.hpp"
@@ -12,7 +12,10 @@ struct PowScalarBackward final : Node {
   double p;
   SavedTensor x;
   std::vector<Tensor> backward(const std::vector<Tensor>& g) override {
-    if (p == 0) return {Tensor()};
+    if (p == 0) {  // zeros, not undefined: x.grad is defined, as PyTorch's zeros_like
+      const auto& [shape, dtype] = input_meta()[0];
+      return {zeros(shape, {.dtype = dtype})};
+    }
     return {mul(g[0], pow(x.unpack(*this), p - 1) * p)};
   }
   void release_saved() override { x.reset(); }
