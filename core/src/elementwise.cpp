@@ -192,11 +192,12 @@ Tensor silu(const Tensor& x) {
                                   [](auto v) { return v * sigmoid_of(v); });
 }
 // elu and its backward take e^min(x, 0) on every element and select after: without a branch
-// around vexp the loop vectorises, and e^x of a large positive x is never formed.
+// around vexp the loop vectorises, and e^x of a large positive x is never formed. A NaN x
+// stays NaN through min (x > 0 is false) and so through both branches, as PyTorch.
 Tensor elu(const Tensor& x, double alpha) {
   return unary<Accepts::floating>(x, "elu", kTranscendental, [alpha](auto v) {
     using T = decltype(v);
-    const T neg = static_cast<T>(alpha) * (detail::vexp(v < T(0) ? v : T(0)) - T(1));
+    const T neg = static_cast<T>(alpha) * (detail::vexp(v > T(0) ? T(0) : v) - T(1));
     return v > 0 ? v : neg;
   });
 }
@@ -206,7 +207,7 @@ Tensor elu_backward(const Tensor& grad, const Tensor& x, double alpha) {
         const T a = static_cast<T>(alpha);  // a local: the loop must not re-read the closure
 #pragma omp simd
         for (std::int64_t i = 0; i < n; ++i) {
-          const T slope = a * detail::vexp(v[i] < T(0) ? v[i] : T(0));
+          const T slope = a * detail::vexp(v[i] > T(0) ? T(0) : v[i]);
           o[i] = v[i] > 0 ? g[i] : g[i] * slope;
         }
       });

@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <functional>
+#include <map>
 #include <numbers>
 
 #include "liandan/autograd/autograd.hpp"
@@ -262,4 +263,49 @@ TEST_CASE("gradcheck: a wrong backward fails with a message naming the input") {
       [](const std::vector<Tensor>& in) { return std::vector<Tensor>{in[0] * in[1] * 2.0}; },
       {a, b});
   CHECK_MESSAGE(ok.ok, ok.message);
+}
+
+TEST_CASE("unary ops at NaN and +-inf: values and gradients as PyTorch, f32 and f64, both paths") {
+  // Fixture nonfinite/<op>.<dtype> (gen_autograd.py): x mixes NaN and +-inf with ordinary
+  // values; out = op(x) and grad = d sum(op(x)) / dx from PyTorch 1.13.
+  const std::map<std::string, Unary> ops = {
+      {"neg", [](const Tensor& x) { return neg(x); }},
+      {"abs", [](const Tensor& x) { return abs(x); }},
+      {"exp", [](const Tensor& x) { return exp(x); }},
+      {"log", [](const Tensor& x) { return log(x); }},
+      {"sqrt", [](const Tensor& x) { return sqrt(x); }},
+      {"rsqrt", [](const Tensor& x) { return rsqrt(x); }},
+      {"tanh", [](const Tensor& x) { return tanh(x); }},
+      {"sigmoid", [](const Tensor& x) { return sigmoid(x); }},
+      {"erf", [](const Tensor& x) { return erf(x); }},
+      {"relu", [](const Tensor& x) { return relu(x); }},
+      {"gelu", [](const Tensor& x) { return gelu(x); }},
+      {"gelu_tanh", [](const Tensor& x) { return gelu(x, GeluApprox::tanh); }},
+      {"silu", [](const Tensor& x) { return silu(x); }},
+      {"elu", [](const Tensor& x) { return elu(x, 0.7); }},
+      {"leaky_relu", [](const Tensor& x) { return leaky_relu(x, 0.05); }},
+      {"softplus", [](const Tensor& x) { return softplus(x, 2.0, 5.0); }},
+      {"clamp", [](const Tensor& x) { return clamp(x, -0.5, 1.25); }},
+      {"pow0", [](const Tensor& x) { return pow(x, 0.0); }},
+      {"pow2", [](const Tensor& x) { return pow(x, 2.0); }},
+      {"pow_frac", [](const Tensor& x) { return pow(x, 1.7); }},
+  };
+  test::Fixture f("autograd");
+  int checked = 0;
+  for (const std::string& c : f.cases("nonfinite")) {
+    CAPTURE(c);
+    const Unary& op = ops.at(f.text(c, "op"));
+    const core::Tensor x = f.tensor(c + "/x");
+    const double rtol = x.dtype() == DType::f64 ? 1e-12 : 2e-6;
+    for (const bool create_graph : {false, true}) {  // the fused and the composed backward
+      CAPTURE(create_graph);
+      const Tensor leaf(x.clone(), true);
+      const Tensor out = op(leaf);
+      test::expect_close(out.data(), f.tensor(c + "/out"), rtol, 1e-6);
+      const Tensor g = autograd::grad({sum(out)}, {leaf}, {}, {.create_graph = create_graph})[0];
+      test::expect_close(g.data(), f.tensor(c + "/grad"), rtol, 1e-6);
+    }
+    ++checked;
+  }
+  CHECK(checked == 2 * static_cast<int>(ops.size()));
 }
