@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "elementwise_loop.hpp"
+#include "liandan/core/overlap.hpp"
 #include "vmath.hpp"
 
 namespace liandan::core {
@@ -359,6 +360,8 @@ void add_(const Tensor& self, const Tensor& other, double alpha) {
   check_same_dtype(self, other, "add_");
   check(broadcast_shapes(self.shape(), other.shape(), "add_") == self.shape(),
         "add_: {} does not broadcast to the destination shape {}", other.shape(), self.shape());
+  check_no_internal_overlap(self, "add_");  // Note [In-place overlap]
+  check_no_partial_overlap(self, other, "add_");
   dispatch_numeric(self.dtype(), "add_", [&]<typename T>() {
     const T s = static_cast<T>(alpha);
     elementwise<T, T, T>(self, [s](T x, T y) { return x + s * y; }, {self, other});
@@ -370,6 +373,8 @@ void mul_(const Tensor& self, const Tensor& other) {
   check_same_dtype(self, other, "mul_");
   check(broadcast_shapes(self.shape(), other.shape(), "mul_") == self.shape(),
         "mul_: {} does not broadcast to the destination shape {}", other.shape(), self.shape());
+  check_no_internal_overlap(self, "mul_");
+  check_no_partial_overlap(self, other, "mul_");
   dispatch_numeric(self.dtype(), "mul_", [&]<typename T>() {
     elementwise<T, T, T>(self, [](T x, T y) { return x * y; }, {self, other});
   });

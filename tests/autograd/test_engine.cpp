@@ -196,6 +196,23 @@ TEST_CASE("in-place ops: modified saved tensor, leaf and view errors; history re
   CHECK(w.grad().to_vector<double>() == std::vector<double>{3, 3});
 }
 
+TEST_CASE("in-place ops: overlapping or expanded destinations are refused (core's check)") {
+  NoGradGuard no_grad;  // the optimizer-style update of a leaf
+  const Tensor x = tensor<double>({1, 2, 3, 4}, {2, 2}, true);
+  CHECK_THROWS_WITH_AS(add_(x, transpose(x, 0, 1)),
+                       doctest::Contains("add_: unsupported operation: some elements of the input "
+                                         "tensor (shape [2,2], strides [1,2])"),
+                       Error);
+  CHECK_THROWS_WITH_AS(mul_(expand(zeros({1, 2}, {.dtype = DType::f64}), {2, 2}), x),
+                       doctest::Contains("mul_: unsupported operation: more than one element"),
+                       Error);
+  CHECK_THROWS_WITH_AS(copy_(expand(zeros({1, 2}, {.dtype = DType::f64}), {2, 2}), x),
+                       doctest::Contains("copy_: unsupported operation: more than one element"),
+                       Error);
+  add_(x, x);  // the input is the destination: fine
+  CHECK(x.to_vector<double>() == std::vector<double>{2, 4, 6, 8});
+}
+
 TEST_CASE("memory: nodes and saved tensors are freed after backward and when outputs die") {
   const std::int64_t nodes0 = Node::live_count(), saved0 = SavedTensor::live_count();
   const Tensor x = tensor<double>({0.5, 0.25}, {2}, true);
