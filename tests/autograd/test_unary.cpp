@@ -309,3 +309,32 @@ TEST_CASE("unary ops at NaN and +-inf: values and gradients as PyTorch, f32 and 
   }
   CHECK(checked == 2 * static_cast<int>(ops.size()));
 }
+
+TEST_CASE("pow(a, b) and pow(x, p) at base 0: PyTorch's first and second derivatives") {
+  // Fixture subgradient/pow*: d/da is 0 where b = 0, d/db is 0 where a = 0 and b >= 0.
+  test::Fixture f("autograd");
+  const std::string c = "subgradient/pow/";
+  const Tensor a(f.tensor(c + "a").clone(), true), b(f.tensor(c + "b").clone(), true);
+  const Tensor y = pow(a, b);
+  test::expect_close(y.data(), f.tensor(c + "out"), 1e-12, 1e-14);
+  const auto g = autograd::grad({sum(y)}, {a, b}, {}, {.create_graph = true});
+  test::expect_close(g[0].data(), f.tensor(c + "grad_a"), 1e-12, 1e-14);
+  test::expect_close(g[1].data(), f.tensor(c + "grad_b"), 1e-12, 1e-14);
+  // second derivatives where PyTorch's are not NaN (at base 0 its own formula gives 0/0)
+  const auto gg = autograd::grad({sum(g[0]) + sum(g[1])}, {a, b});
+  for (const auto& [t, name] : {std::pair{gg[0], "gradgrad_a"}, std::pair{gg[1], "gradgrad_b"}}) {
+    CAPTURE(name);
+    const core::Tensor e = f.tensor(c + name), known = core::logical_not(core::ne(e, e));
+    test::expect_close(core::where(known, t.data(), 0.0), core::where(known, e, 0.0), 1e-10, 1e-12);
+  }
+  for (double p : {0.0, 0.5, 2.0, 3.0, -1.0}) {
+    CAPTURE(p);
+    const std::string s = fmt::format("subgradient/pow_scalar_{:g}/", p);
+    const Tensor x(f.tensor(s + "x").clone(), true);
+    const Tensor g1 = autograd::grad({sum(pow(x, p))}, {x}, {}, {.create_graph = true})[0];
+    test::expect_close(g1.data(), f.tensor(s + "grad"), 1e-12, 1e-14);
+    const core::Tensor g2 = g1.requires_grad() ? autograd::grad({sum(g1)}, {x})[0].data()
+                                               : core::Tensor::zeros(x.shape(), DType::f64);
+    test::expect_close(g2, f.tensor(s + "gradgrad"), 1e-10, 1e-12);
+  }
+}
