@@ -1,12 +1,18 @@
 // The backward engine (single-threaded; see Note [Sequence numbers] in node.hpp).
 //
 // Note [Engine]: (1) discover the graph from the roots iteratively, counting for every node
-// how many edges lead into it; (2) when gradients are requested for chosen inputs, mark the
-// nodes that lie on a path to one of them, so nothing else runs; (3) run ready nodes from the
-// highest sequence number down. Gradients for the same node input are summed in its input
-// buffer. Every gradient a node returns is checked against the recorded input shape and
-// dtype; a gradient of a broadcast input is summed back to the input's shape here, so ops
-// need not do it. Without retain_graph a node frees its saved tensors right after it runs.
+// how many edges lead into it, and list the nodes children-first (a post-order); (2) when
+// gradients are requested for chosen inputs (grad()), mark in that order the nodes that lie on
+// a path to one of them: only those run, and each is asked only for the input gradients that
+// lead on (Node::needs_input_grad), so grad(out, {x}) computes no weight gradients. The order
+// comes from the graph, not from sequence numbers: a leaf's AccumulateGrad is created when an
+// op first records an edge to it, after that op's node, so it has the larger number; (3) run
+// ready nodes from the highest sequence number down. A node none of whose gradients is defined
+// is not run: its inputs get undefined (zero) gradients, as PyTorch. Gradients for the same
+// node input are summed in its input buffer. Every gradient a node returns is checked against
+// the recorded input shape and dtype; a gradient of a broadcast input is summed back to the
+// input's shape here, so ops need not do it. Without retain_graph a node frees its saved
+// tensors right after it runs.
 #include "liandan/autograd/engine.hpp"
 
 #include <algorithm>
@@ -51,8 +57,6 @@ Tensor reduce_to_shape(const Tensor& g, const Shape& shape, const Node& node, st
   return reshape(sum(g, Dims(dims), true), shape);
 }
 
-// Sums g into an input-buffer slot. Without create_graph, a slot that nothing else
-// references (not even through a view) is added to in place: no new buffer per edge.
 // Anomaly mode: the first non-finite gradient names the node and where it was created.
 void check_finite(const Node& node, const std::vector<Tensor>& grads) {
   for (std::size_t i = 0; i < grads.size(); ++i) {
@@ -67,6 +71,10 @@ void check_finite(const Node& node, const std::vector<Tensor>& grads) {
   }
 }
 
+// Sums g into an input-buffer slot. Without create_graph, a slot that nothing else
+// references (no other handle, no view of its storage: Note [.grad ownership] in
+// accumulate_grad.hpp) is added to in place: no new buffer per edge. Anything else, e.g. the
+// caller's grad_output, is never written to.
 void add_to_slot(Tensor& slot, Tensor g, bool create_graph) {
   if (!slot.defined()) {
     slot = std::move(g);
@@ -83,43 +91,62 @@ void add_to_slot(Tensor& slot, Tensor g, bool create_graph) {
 }
 
 struct Engine {
+  Engine(bool retain_graph, bool create_graph)
+      : retain_graph(retain_graph), create_graph(create_graph) {}
   bool retain_graph, create_graph;
   std::unordered_map<Node*, NodeState> state;
+  std::vector<Node*> post_order;  // children before parents
   // grad(): where to capture gradients instead of running the node
   std::unordered_map<Node*, std::vector<std::pair<std::uint32_t, std::size_t>>> captures;
   std::vector<Tensor> captured;
 
+  // Depth first from the roots, without recursion.
   void discover(const std::vector<Edge>& roots) {
-    std::vector<Node*> stack;
-    for (const Edge& e : roots) {
-      if (state.emplace(e.node.get(), NodeState{}).second) stack.push_back(e.node.get());
-    }
-    while (!stack.empty()) {
-      Node* n = stack.back();
-      stack.pop_back();
-      for (const Edge& e : n->next_edges()) {
+    struct Frame {
+      Node* node;
+      std::size_t next_edge = 0;
+    };
+    std::vector<Frame> stack;
+    for (const Edge& root : roots) {
+      if (!state.emplace(root.node.get(), NodeState{}).second) continue;
+      stack.push_back({root.node.get()});
+      while (!stack.empty()) {
+        Frame& top = stack.back();
+        const std::vector<Edge>& edges = top.node->next_edges();
+        if (top.next_edge == edges.size()) {
+          post_order.push_back(top.node);
+          stack.pop_back();
+          continue;
+        }
+        const Edge& e = edges[top.next_edge++];
         if (!e.valid()) continue;
         auto [it, fresh] = state.emplace(e.node.get(), NodeState{});
         ++it->second.dependencies;
-        if (fresh) stack.push_back(e.node.get());
+        if (fresh) stack.push_back({e.node.get()});
       }
     }
   }
 
-  // With captures (grad()), a node runs only if one of its inputs is a capture point or
-  // leads to one. Children have smaller sequence numbers, so one increasing pass settles it.
+  // Whether a gradient sent to this node reaches a capture point.
+  bool leads_on(Node* n) { return captures.count(n) > 0 || state[n].needed; }
+
+  // With captures (grad()), a node runs only if one of its inputs is a capture point or leads
+  // to one; children come first in post_order, so one pass settles it.
   void mark_needed() {
     if (captures.empty()) return;
-    std::vector<Node*> order;
-    for (auto& entry : state) order.push_back(entry.first);
-    std::sort(order.begin(), order.end(),
-              [](Node* a, Node* b) { return a->sequence_nr() < b->sequence_nr(); });
-    for (Node* n : order) {
+    for (Node* n : post_order) {
       bool leads = false;
-      for (const Edge& e : n->next_edges())
-        if (e.valid()) leads = leads || captures.count(e.node.get()) || state[e.node.get()].needed;
+      for (const Edge& e : n->next_edges()) leads = leads || (e.valid() && leads_on(e.node.get()));
       state[n].needed = leads;
     }
+  }
+
+  // Which of a node's input gradients this pass wants (empty: all of them).
+  std::vector<bool> wanted_inputs(const Node& node) {
+    std::vector<bool> wanted;
+    if (captures.empty()) return wanted;
+    for (const Edge& e : node.next_edges()) wanted.push_back(e.valid() && leads_on(e.node.get()));
+    return wanted;
   }
 
   void run(const std::vector<Edge>& roots, const std::vector<Tensor>& grad_roots) {
@@ -141,22 +168,33 @@ struct Engine {
       Node* node = ready.top();
       ready.pop();
       NodeState& s = state[node];
+      const bool capture = captures.count(node) > 0;
+      if (!s.needed && !capture) continue;  // leads only to inputs nobody asked for
       std::vector<Tensor> grads = std::move(s.buffer);
       grads.resize(node->num_outputs());
       for (const auto& [output_nr, hook] : node->pre_hooks())
         if (grads[output_nr].defined())
           if (Tensor r = hook(grads[output_nr]); r.defined()) grads[output_nr] = r;
-      if (auto it = captures.find(node); it != captures.end())
-        for (const auto& [output_nr, index] : it->second) captured[index] = grads[output_nr];
+      if (capture)
+        for (const auto& [output_nr, index] : captures[node]) captured[index] = grads[output_nr];
       if (!s.needed) continue;
+      const auto& edges = node->next_edges();
       std::vector<Tensor> outputs;
-      {
+      if (std::any_of(grads.begin(), grads.end(), [](const Tensor& g) { return g.defined(); })) {
         GradModeGuard mode(create_graph);
-        outputs = node->backward(grads);
+        std::vector<bool> saved_wanted = node->exchange_wanted_inputs(wanted_inputs(*node));
+        try {
+          outputs = node->apply(std::move(grads));
+        } catch (...) {
+          node->exchange_wanted_inputs(std::move(saved_wanted));
+          throw;
+        }
+        node->exchange_wanted_inputs(std::move(saved_wanted));
+      } else {
+        outputs.resize(edges.size());  // no gradient arrived: none leaves
       }
       if (!retain_graph) node->release_saved();
       if (AnomalyMode::enabled()) check_finite(*node, outputs);
-      const auto& edges = node->next_edges();
       check(outputs.size() == edges.size() || edges.empty(),
             "{} returned {} gradients but has {} inputs", node->name(), outputs.size(),
             edges.size());
@@ -213,8 +251,7 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
                          const std::vector<Tensor>& grad_outputs, const GradOptions& options) {
   std::vector<Edge> roots;
   const std::vector<Tensor> grads = root_grads(outputs, grad_outputs, roots);
-  Engine engine{
-      options.retain_graph.value_or(options.create_graph), options.create_graph, {}, {}, {}};
+  Engine engine{options.retain_graph.value_or(options.create_graph), options.create_graph};
   engine.captured.resize(inputs.size());
   std::vector<std::shared_ptr<Node>> keep;  // accumulators created just for this call
   for (std::size_t i = 0; i < inputs.size(); ++i) {
@@ -238,7 +275,7 @@ void backward(const std::vector<Tensor>& tensors, const std::vector<Tensor>& gra
               bool retain_graph, bool create_graph) {
   std::vector<Edge> roots;
   const std::vector<Tensor> grads = root_grads(tensors, grad_tensors, roots);
-  Engine engine{retain_graph, create_graph, {}, {}, {}};
+  Engine engine{retain_graph, create_graph};
   engine.run(roots, grads);
 }
 

@@ -30,10 +30,15 @@ GradcheckResult gradcheck(const Function& f, const std::vector<Tensor>& inputs,
   for (const Tensor& t : inputs)
     check(!t.defined() || !t.requires_grad() || t.dtype() == DType::f64,
           "gradcheck: inputs that require grad must be f64, got {} {}", t.shape(), t.dtype());
-  const std::vector<Tensor> outputs = f(inputs);
-  std::vector<Tensor> diff_outputs;
+  // Every floating output is checked. One that does not require grad (computed outside the
+  // graph, e.g. a backward that returned a detached gradient) has an analytic Jacobian of
+  // zero, which the finite differences then contradict unless it really is constant.
+  const std::vector<Tensor> all_outputs = f(inputs);
+  std::vector<Tensor> outputs, diff_outputs;
+  for (const Tensor& t : all_outputs)
+    if (t.defined() && is_floating(t.dtype())) outputs.push_back(t);
   for (const Tensor& t : outputs)
-    if (t.defined() && t.requires_grad()) diff_outputs.push_back(t);
+    if (t.requires_grad()) diff_outputs.push_back(t);
   std::vector<std::size_t> checked;
   std::vector<Tensor> diff_inputs;
   for (std::size_t i = 0; i < inputs.size(); ++i)
@@ -42,25 +47,33 @@ GradcheckResult gradcheck(const Function& f, const std::vector<Tensor>& inputs,
   if (diff_inputs.empty()) return {false, "gradcheck: no input requires grad"};
 
   std::int64_t n_out = 0;
-  for (const Tensor& t : diff_outputs) n_out += t.numel();
+  std::vector<std::size_t> output_of_row;  // which output each Jacobian row belongs to
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    n_out += outputs[k].numel();
+    output_of_row.insert(output_of_row.end(), outputs[k].numel(), k);
+  }
 
-  // Analytic Jacobian rows: one backward per output element.
+  // Analytic Jacobian rows: one backward per element of an output that requires grad.
   std::vector<std::vector<std::vector<double>>> analytic(diff_inputs.size());  // [input][out][in]
-  for (auto& a : analytic) a.resize(n_out);
+  for (std::size_t i = 0; i < diff_inputs.size(); ++i)
+    analytic[i].assign(n_out, std::vector<double>(diff_inputs[i].numel(), 0.0));
   std::int64_t row = 0;
-  for (std::size_t k = 0; k < diff_outputs.size(); ++k) {
-    for (std::int64_t j = 0; j < diff_outputs[k].numel(); ++j, ++row) {
+  for (const Tensor& out : outputs) {
+    if (!out.requires_grad()) {
+      row += out.numel();
+      continue;
+    }
+    for (std::int64_t j = 0; j < out.numel(); ++j, ++row) {
       std::vector<Tensor> seeds;
-      for (std::size_t m = 0; m < diff_outputs.size(); ++m) {
-        core::Tensor s = core::Tensor::zeros(diff_outputs[m].shape(), diff_outputs[m].dtype());
-        if (m == k) s.reshape(Shape{-1}).select(0, j).fill_(1);
+      for (const Tensor& d : diff_outputs) {
+        core::Tensor s = core::Tensor::zeros(d.shape(), d.dtype());
+        if (d.impl() == out.impl()) s.reshape(Shape{-1}).select(0, j).fill_(1);
         seeds.push_back(Tensor(s));
       }
       const auto grads =
           grad(diff_outputs, diff_inputs, seeds, {.retain_graph = true, .allow_unused = true});
       for (std::size_t i = 0; i < diff_inputs.size(); ++i)
-        analytic[i][row] = grads[i].defined() ? grads[i].to_vector<double>()
-                                              : std::vector<double>(diff_inputs[i].numel(), 0.0);
+        if (grads[i].defined()) analytic[i][row] = grads[i].to_vector<double>();
     }
   }
 
@@ -78,15 +91,22 @@ GradcheckResult gradcheck(const Function& f, const std::vector<Tensor>& inputs,
       const auto minus = flat_outputs(f, inputs);
       *p = saved;
       if (static_cast<std::int64_t>(plus.size()) != n_out)
-        return {false, "gradcheck: outputs that do not require grad are not supported"};
+        return {false,
+                "gradcheck: f returned a different number of output elements for a "
+                "perturbed input"};
       for (std::int64_t r = 0; r < n_out; ++r) {
         const double numeric = (plus[r] - minus[r]) / (2 * o.eps);
         const double a = analytic[i][r][e];
         if (!(std::abs(a - numeric) <= o.atol + o.rtol * std::abs(numeric))) {
+          const bool detached = !outputs[output_of_row[r]].requires_grad();
           return {false,
                   fmt::format("gradcheck: Jacobian mismatch for input {} (shape {}) element {} "
-                              "and output element {}: analytic {:.10g} vs numerical {:.10g}",
-                              checked[i], data.shape(), e, r, a, numeric)};
+                              "and output element {}: analytic {:.10g} vs numerical {:.10g}{}",
+                              checked[i], data.shape(), e, r, a, numeric,
+                              detached ? fmt::format(" (output {} does not require grad: computed "
+                                                     "outside the graph?)",
+                                                     output_of_row[r])
+                                       : "")};
         }
       }
     }
@@ -112,10 +132,12 @@ GradcheckResult gradgradcheck(const Function& f, const std::vector<Tensor>& inpu
       if (t.defined() && t.requires_grad()) outs.push_back(t);
     for (const Tensor& x : xs)
       if (x.defined() && x.requires_grad()) diff_in.push_back(x);
+    // Every gradient, recorded or not: one that does not require grad although it depends on
+    // the inputs (a backward that detached it) fails the check instead of being skipped.
     auto g = grad(outs, diff_in, v, {.create_graph = true, .allow_unused = true});
     std::vector<Tensor> result;
     for (Tensor& t : g)
-      if (t.defined() && t.requires_grad()) result.push_back(t);
+      if (t.defined()) result.push_back(t);
     return result;
   };
   std::vector<Tensor> args = inputs;

@@ -79,7 +79,7 @@ void Tensor::retain_grad() const {
   impl_->retains_grad = true;
   std::weak_ptr<TensorImpl> weak = impl_;
   impl_->grad_fn->add_pre_hook(impl_->output_nr, [weak](const Tensor& g) {
-    if (auto impl = weak.lock()) accumulate_grad(*impl, g);
+    if (auto impl = weak.lock()) accumulate_grad(*impl, g, /*may_take=*/false);
     return Tensor();
   });
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "elementwise_loop.hpp"
+#include "liandan/core/overlap.hpp"
 #include "vmath.hpp"
 
 namespace liandan::core {
@@ -192,11 +193,12 @@ Tensor silu(const Tensor& x) {
                                   [](auto v) { return v * sigmoid_of(v); });
 }
 // elu and its backward take e^min(x, 0) on every element and select after: without a branch
-// around vexp the loop vectorises, and e^x of a large positive x is never formed.
+// around vexp the loop vectorises, and e^x of a large positive x is never formed. A NaN x
+// stays NaN through min (x > 0 is false) and so through both branches, as PyTorch.
 Tensor elu(const Tensor& x, double alpha) {
   return unary<Accepts::floating>(x, "elu", kTranscendental, [alpha](auto v) {
     using T = decltype(v);
-    const T neg = static_cast<T>(alpha) * (detail::vexp(v < T(0) ? v : T(0)) - T(1));
+    const T neg = static_cast<T>(alpha) * (detail::vexp(v > T(0) ? T(0) : v) - T(1));
     return v > 0 ? v : neg;
   });
 }
@@ -206,7 +208,7 @@ Tensor elu_backward(const Tensor& grad, const Tensor& x, double alpha) {
         const T a = static_cast<T>(alpha);  // a local: the loop must not re-read the closure
 #pragma omp simd
         for (std::int64_t i = 0; i < n; ++i) {
-          const T slope = a * detail::vexp(v[i] < T(0) ? v[i] : T(0));
+          const T slope = a * detail::vexp(v[i] > T(0) ? T(0) : v[i]);
           o[i] = v[i] > 0 ? g[i] : g[i] * slope;
         }
       });
@@ -358,6 +360,8 @@ void add_(const Tensor& self, const Tensor& other, double alpha) {
   check_same_dtype(self, other, "add_");
   check(broadcast_shapes(self.shape(), other.shape(), "add_") == self.shape(),
         "add_: {} does not broadcast to the destination shape {}", other.shape(), self.shape());
+  check_no_internal_overlap(self, "add_");  // Note [In-place overlap]
+  check_no_partial_overlap(self, other, "add_");
   dispatch_numeric(self.dtype(), "add_", [&]<typename T>() {
     const T s = static_cast<T>(alpha);
     elementwise<T, T, T>(self, [s](T x, T y) { return x + s * y; }, {self, other});
@@ -369,6 +373,8 @@ void mul_(const Tensor& self, const Tensor& other) {
   check_same_dtype(self, other, "mul_");
   check(broadcast_shapes(self.shape(), other.shape(), "mul_") == self.shape(),
         "mul_: {} does not broadcast to the destination shape {}", other.shape(), self.shape());
+  check_no_internal_overlap(self, "mul_");
+  check_no_partial_overlap(self, other, "mul_");
   dispatch_numeric(self.dtype(), "mul_", [&]<typename T>() {
     elementwise<T, T, T>(self, [](T x, T y) { return x * y; }, {self, other});
   });

@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "elementwise_loop.hpp"
+#include "liandan/core/overlap.hpp"
 
 namespace liandan::core {
 
@@ -368,6 +369,8 @@ void Tensor::copy_(const Tensor& src) const {
   const Shape b = broadcast_shapes(shape_, src.shape(), "copy_");
   check(b == shape_, "copy_: source of shape {} does not broadcast to destination shape {}",
         src.shape(), shape_);
+  check_no_internal_overlap(*this, "copy_");  // Note [In-place overlap]
+  check_no_partial_overlap(*this, src, "copy_");
   dispatch_all(dtype_, [&]<typename Out>() {
     dispatch_all(src.dtype(), [&]<typename In>() {
       detail::elementwise<Out, In>(*this, [](In v) { return static_cast<Out>(v); }, {src});
@@ -376,6 +379,7 @@ void Tensor::copy_(const Tensor& src) const {
   bump_version();
 }
 
+// One value everywhere, nothing read: allowed on an expand (Note [In-place overlap]).
 void Tensor::fill_(double value) const {
   dispatch_all(dtype_, [&]<typename T>() {
     const T v = static_cast<T>(value);

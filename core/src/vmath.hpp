@@ -18,10 +18,15 @@ inline float clamp_to(float x, float lo, float hi) {
   return x > hi ? hi : x;
 }
 
-// exp: Cephes' expf (range reduction by ln2, degree-6 polynomial), ~1 ulp.
-// Results below FLT_MIN flush to 0.
+// exp: Cephes' expf (range reduction by ln2, degree-6 polynomial), ~1 ulp, over the whole
+// float range: e^x = p(r) 2^n with n in [-150, 128]. 2^n itself is not a float at both ends
+// (2^128 overflows, 2^-150 is below the smallest subnormal), so the scale is applied in two
+// exact halves, 2^floor(n/2) 2^(n - floor(n/2)): the product rounds once, to the largest finite
+// floats up to ln(FLT_MAX) = 88.72284 and to subnormals down to -103.97 (as the C library and
+// PyTorch).
 inline float vexp(float x) {
-  const float hi = 88.7228317f, lo = -87.3365448f;
+  const float hi = 88.7228394f;   // the float nearest ln(FLT_MAX); above it e^x rounds to inf
+  const float lo = -103.972084f;  // ln(2^-150): below it e^x rounds to 0
   const float xc = clamp_to(x, lo, hi);
   const float n = std::floor(xc * 1.44269504088896341f + 0.5f);
   const float r = xc - n * 0.693359375f - n * -2.12194440e-4f;
@@ -32,8 +37,10 @@ inline float vexp(float x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   const float y = p * r * r + r + 1.0f;
-  const float scale = std::bit_cast<float>((static_cast<std::int32_t>(n) + 127) << 23);
-  float out = y * scale;
+  const std::int32_t ni = static_cast<std::int32_t>(n), n1 = ni >> 1, n2 = ni - n1;
+  const float scale1 = std::bit_cast<float>((n1 + 127) << 23);  // both halves in [-75, 64]
+  const float scale2 = std::bit_cast<float>((n2 + 127) << 23);
+  float out = y * scale1 * scale2;
   out = x > hi ? std::numeric_limits<float>::infinity() : out;
   out = x < lo ? 0.0f : out;
   return x != x ? x : out;

@@ -44,6 +44,27 @@ void Module::register_modules(std::initializer_list<std::pair<const char*, Modul
 
 // ---- forward
 
+namespace {
+thread_local std::vector<const Module*> running_forwards;  // innermost last
+}  // namespace
+
+Module::ForwardScope::ForwardScope(const Module& module) {
+  if (!running_forwards.empty() && module.parent_ == nullptr &&
+      std::find(running_forwards.begin(), running_forwards.end(), &module) ==
+          running_forwards.end()) {
+    const Module& caller = *running_forwards.back();
+    const std::string where = caller.path().empty() ? caller.type_name() : caller.path();
+    throw ModuleError(fmt::format(
+        "{}: the forward of {} calls a {} that is not registered: register it in {}'s "
+        "constructor (register_module or register_modules), or it is never trained, saved or "
+        "switched by train()/eval() (Note [Unregistered submodules] in nn/module.hpp)",
+        where, caller.type_name(), module.type_name(), caller.type_name()));
+  }
+  running_forwards.push_back(&module);
+}
+
+Module::ForwardScope::~ForwardScope() { running_forwards.pop_back(); }
+
 Tensor Module::forward(const Tensor&) {
   throw Error(fmt::format("{} has no single-tensor forward", type_name()));
 }

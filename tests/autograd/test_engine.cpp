@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <functional>
 
 #include "liandan/autograd/autograd.hpp"
 #include "liandan/core/elementwise.hpp"
@@ -195,6 +196,23 @@ TEST_CASE("in-place ops: modified saved tensor, leaf and view errors; history re
   CHECK(w.grad().to_vector<double>() == std::vector<double>{3, 3});
 }
 
+TEST_CASE("in-place ops: overlapping or expanded destinations are refused (core's check)") {
+  NoGradGuard no_grad;  // the optimizer-style update of a leaf
+  const Tensor x = tensor<double>({1, 2, 3, 4}, {2, 2}, true);
+  CHECK_THROWS_WITH_AS(add_(x, transpose(x, 0, 1)),
+                       doctest::Contains("add_: unsupported operation: some elements of the input "
+                                         "tensor (shape [2,2], strides [1,2])"),
+                       Error);
+  CHECK_THROWS_WITH_AS(mul_(expand(zeros({1, 2}, {.dtype = DType::f64}), {2, 2}), x),
+                       doctest::Contains("mul_: unsupported operation: more than one element"),
+                       Error);
+  CHECK_THROWS_WITH_AS(copy_(expand(zeros({1, 2}, {.dtype = DType::f64}), {2, 2}), x),
+                       doctest::Contains("copy_: unsupported operation: more than one element"),
+                       Error);
+  add_(x, x);  // the input is the destination: fine
+  CHECK(x.to_vector<double>() == std::vector<double>{2, 4, 6, 8});
+}
+
 TEST_CASE("memory: nodes and saved tensors are freed after backward and when outputs die") {
   const std::int64_t nodes0 = Node::live_count(), saved0 = SavedTensor::live_count();
   const Tensor x = tensor<double>({0.5, 0.25}, {2}, true);
@@ -252,4 +270,212 @@ TEST_CASE("AnomalyMode: off by default, names the first node returning NaN or In
                        "anomaly: LogBackward (created in no module) returned a NaN or Inf gradient "
                        "for input 0 (shape [2])",
                        Error);
+}
+
+// ---- Note [.grad ownership] (accumulate_grad.cpp): .grad is a buffer of its own
+
+namespace {
+
+bool shares_storage(const Tensor& a, const Tensor& b) {
+  return a.data().storage() == b.data().storage();
+}
+
+}  // namespace
+
+TEST_CASE("backward: .grad never aliases the caller's grad_output, which stays unchanged") {
+  // Every op whose backward passes the incoming gradient on as it is (or as a view of it).
+  const std::vector<std::pair<const char*, std::function<Tensor(const Tensor&)>>> ops = {
+      {"leaf", [](const Tensor& a) { return a; }},
+      {"a + c",
+       [](const Tensor& a) {
+         return a + tensor<double>({5, 6, 7}, {3});
+       }},
+      {"a + 1", [](const Tensor& a) { return a + 1.0; }},
+      {"a - 1", [](const Tensor& a) { return a - 1.0; }},
+      {"clone", [](const Tensor& a) { return clone(a); }},
+      {"contiguous", [](const Tensor& a) { return contiguous(a); }},
+      {"view", [](const Tensor& a) { return view(a, {3}); }},
+      {"reshape",
+       [](const Tensor& a) {
+         return reshape(reshape(a, {3, 1}), {3});
+       }},
+      {"to(f64)", [](const Tensor& a) { return to(a, DType::f64); }},
+      {"slice(all)", [](const Tensor& a) { return slice(a, 0, 0, 3); }},
+  };
+  for (const auto& [name, op] : ops) {
+    CAPTURE(name);
+    const Tensor a = tensor<double>({1, 2, 3}, {3}, true);
+    const Tensor g = tensor<double>({1, 1, 1}, {3});
+    for (int i = 0; i < 3; ++i) op(a).backward(g);  // PyTorch: 3 * g, g untouched
+    CHECK(a.grad().to_vector<double>() == std::vector<double>{3, 3, 3});
+    CHECK(g.to_vector<double>() == std::vector<double>{1, 1, 1});
+    CHECK_FALSE(shares_storage(a.grad(), g));
+  }
+}
+
+TEST_CASE("backward: two leaves fed the same gradient get buffers of their own") {
+  for (const bool create_graph : {false, true}) {
+    CAPTURE(create_graph);
+    const Tensor a = tensor<double>({1, 2, 3}, {3}, true);
+    const Tensor b = tensor<double>({4, 5, 6}, {3}, true);
+    const Tensor g = tensor<double>({1, 1, 1}, {3});
+    (a + b).backward(g, false, create_graph);
+    CHECK_FALSE(shares_storage(a.grad(), b.grad()));
+    CHECK_FALSE(shares_storage(a.grad(), g));
+    a.zero_grad(false);
+    CHECK(a.grad().to_vector<double>() == std::vector<double>{0, 0, 0});
+    CHECK(b.grad().to_vector<double>() == std::vector<double>{1, 1, 1});
+    CHECK(g.to_vector<double>() == std::vector<double>{1, 1, 1});
+  }
+}
+
+TEST_CASE("backward with create_graph: .grad is fresh, contiguous, unshared and differentiable") {
+  const Tensor a = tensor<double>({1, 2, 3}, {3}, true);
+  const Tensor b = tensor<double>({4, 5, 6}, {3}, true);
+  sum(a + b).backward({}, false, /*create_graph=*/true);  // SumBackward hands on an expand
+  for (const Tensor& t : {a, b}) {
+    CHECK(t.grad().data().is_contiguous());
+    CHECK(t.grad().to_vector<double>() == std::vector<double>{1, 1, 1});
+  }
+  CHECK_FALSE(shares_storage(a.grad(), b.grad()));
+  a.zero_grad(false);  // zeroes a's gradient only
+  CHECK(b.grad().to_vector<double>() == std::vector<double>{1, 1, 1});
+
+  // create_graph, then a plain backward into the same .grad (in place), then zero_grad
+  const Tensor x = tensor<double>({1, 2}, {2}, true);
+  sum(x * x).backward({}, false, true);
+  const Tensor gx = x.grad();
+  CHECK(gx.requires_grad());  // 2x, recorded
+  CHECK(gx.data().is_contiguous());
+  sum(x * x).backward();
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{4, 8});
+  // The recorded .grad is still a function of x: d/dx sum(2x) = 2.
+  CHECK(autograd::grad({sum(gx)}, {x})[0].to_vector<double>() == std::vector<double>{2, 2});
+  x.zero_grad(false);
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{0, 0});
+}
+
+TEST_CASE("backward: repeated backward accumulates without touching earlier results") {
+  const Tensor a = tensor<double>({1, 2}, {2}, true);
+  const Tensor y = sum(a * a);
+  y.backward({}, true);
+  const Tensor first = a.grad();
+  const std::vector<double> first_values = first.to_vector<double>();
+  Tensor kept = Tensor(first.data().clone());  // what a user may copy out
+  y.backward({}, true);
+  CHECK(a.grad().to_vector<double>() == std::vector<double>{4, 8});
+  CHECK(kept.to_vector<double>() == first_values);
+  // a gradient stolen from the engine is not shared with anything a user holds
+  const Tensor g = tensor<double>({1, 1}, {2});
+  const Tensor b = tensor<double>({0, 0}, {2}, true);
+  (b * 2.0).backward(g);
+  (b * 2.0).backward(g);
+  CHECK(b.grad().to_vector<double>() == std::vector<double>{4, 4});
+  CHECK(g.to_vector<double>() == std::vector<double>{1, 1});
+}
+
+// ---- Note [Engine]: which nodes run
+
+namespace {
+
+// Identity ops with hand-written nodes that record what the engine asked of them.
+struct ProbeBackward final : Node {
+  explicit ProbeBackward(int* runs) : Node("ProbeBackward"), runs(runs) {}
+  int* runs;
+  std::vector<Tensor> backward(const std::vector<Tensor>& g) override {
+    ++*runs;
+    return {g[0]};
+  }
+};
+
+// y = x; counts how often its backward runs.
+Tensor probe(const Tensor& x, int* runs) {
+  Tensor out = make_result(x.data());
+  record<ProbeBackward>({x}, {out}, runs);
+  return out;
+}
+
+// y = x, but the backward sends no gradient (undefined = zero) to x.
+struct NoGradientBackward final : Node {
+  NoGradientBackward() : Node("NoGradientBackward") {}
+  std::vector<Tensor> backward(const std::vector<Tensor>&) override { return {Tensor()}; }
+};
+
+Tensor no_gradient(const Tensor& x) {
+  Tensor out = make_result(x.data());
+  record<NoGradientBackward>({x}, {out});
+  return out;
+}
+
+// y = a + b; the backward records which input gradients it was asked for.
+struct AskBackward final : Node {
+  explicit AskBackward(std::vector<bool>* asked) : Node("AskBackward"), asked(asked) {}
+  std::vector<bool>* asked;
+  std::vector<Tensor> backward(const std::vector<Tensor>& g) override {
+    *asked = {needs_input_grad(0), needs_input_grad(1)};
+    return {needs_input_grad(0) ? g[0] : Tensor(), needs_input_grad(1) ? g[0] : Tensor()};
+  }
+};
+
+Tensor ask_sum(const Tensor& a, const Tensor& b, std::vector<bool>* asked) {
+  Tensor out = make_result(core::add(a.data(), b.data()));
+  record<AskBackward>({a, b}, {out}, asked);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("backward: a node whose incoming gradients are all undefined is skipped") {
+  // x -> 2x -> (no gradient) and x -> 3x: MulBackward of 2x gets nothing and must not run.
+  const Tensor x = tensor<double>({1, 2}, {2}, true);
+  sum(no_gradient(x * 2.0) + x * 3.0).backward();
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{3, 3});
+  // Nothing reaches x at all: .grad stays undefined (PyTorch: None).
+  const Tensor y = tensor<double>({1, 2}, {2}, true);
+  int runs = 0;
+  sum(no_gradient(probe(y * 2.0, &runs))).backward();
+  CHECK(runs == 0);
+  CHECK_FALSE(y.grad().defined());
+  CHECK_FALSE(
+      autograd::grad({sum(no_gradient(y * 2.0))}, {y}, {}, {.allow_unused = true})[0].defined());
+}
+
+TEST_CASE("pow(h, 0) of a non-leaf: zero gradient, as PyTorch (focal loss with gamma = 0)") {
+  const Tensor x = tensor<double>({1, 2}, {2}, true);
+  sum(pow(x * 2.0, 0.0)).backward();
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{0, 0});
+  // focal loss -(1 - p)^gamma log p with gamma = 0 is the cross-entropy -log p: d/dz = p - 1
+  const Tensor z = tensor<double>({-1.5, 0.0, 2.0}, {3}, true);
+  const Tensor p = sigmoid(z);
+  sum(-pow(1.0 - p, 0.0) * log(p)).backward();
+  const auto gz = z.grad().to_vector<double>();
+  const auto pv = p.to_vector<double>();
+  for (int i = 0; i < 3; ++i) CHECK(gz[i] == doctest::Approx(pv[i] - 1.0).epsilon(1e-12));
+}
+
+TEST_CASE("grad(out, {x}): nodes that lead only to other leaves do not run") {
+  int x_side = 0, w_side = 0;
+  const Tensor x = randn({4, 3}, {.dtype = DType::f64, .requires_grad = true});
+  const Tensor w = randn({3, 2}, {.dtype = DType::f64, .requires_grad = true});
+  const Tensor out = sum(matmul(probe(x, &x_side), probe(w, &w_side)));
+  const Tensor gx = autograd::grad({out}, {x}, {}, {.retain_graph = true})[0];
+  CHECK(x_side == 1);
+  CHECK(w_side == 0);  // w's accumulator is created after the probe's node (larger number)
+  CHECK_FALSE(w.grad().defined());
+  // the same with create_graph (the gradient-penalty step)
+  autograd::grad({out}, {x}, {}, {.create_graph = true});
+  CHECK(x_side == 2);
+  CHECK(w_side == 0);
+  // and a node is asked only for the input gradients that lead somewhere
+  std::vector<bool> asked;
+  const Tensor a = tensor<double>({1}, {1}, true), b = tensor<double>({2}, {1}, true);
+  const Tensor s = ask_sum(a * 1.0, b * 1.0, &asked);
+  autograd::grad({s}, {a}, {}, {.retain_graph = true});
+  CHECK(asked == std::vector<bool>{true, false});
+  autograd::grad({s}, {b}, {}, {.retain_graph = true});
+  CHECK(asked == std::vector<bool>{false, true});
+  s.backward();
+  CHECK(asked == std::vector<bool>{true, true});
+  CHECK(a.grad().item() == 1);
+  CHECK(b.grad().item() == 1);
 }

@@ -81,6 +81,55 @@ TEST_CASE("matmul: 1-D, batched, broadcast batch and transposed operands to seco
   check_grads(linear, {rnd({2, 3, 4}), rnd({5, 4})});
 }
 
+TEST_CASE(
+    "matmul: torch.matmul's 1-D cases (1D@1D, 1D@2D, 2D@1D, 1D@3D, 3D@1D), values and grads") {
+  // out[i..] = sum_k a[.., k] b[k, ..] by loops over flat indices; 1-D operands as torch.matmul.
+  struct Case {
+    Shape a, b, out;
+  };
+  const std::vector<Case> cases = {
+      {{4}, {4}, {}},           {{4}, {4, 3}, {3}},       {{2, 4}, {4}, {2}},
+      {{4}, {2, 4, 3}, {2, 3}}, {{2, 3, 4}, {4}, {2, 3}}, {{4}, {2, 1, 4, 3}, {2, 1, 3}},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.a);
+    CAPTURE(c.b);
+    const Tensor a = rnd(c.a), b = rnd(c.b);
+    const Tensor out = matmul(a, b);
+    CHECK(out.shape() == c.out);
+    // expected values: a as (Ba, M, K), b as (Bb, K, N) with the batch of the 3-D/4-D operand
+    const std::int64_t k = c.a.back();
+    const std::int64_t m = c.a.size() >= 2 ? c.a[c.a.size() - 2] : 1;
+    const std::int64_t n = c.b.size() >= 2 ? c.b.back() : 1;
+    const std::int64_t batch = out.numel() / (m * n);
+    const auto av = a.to_vector<double>(), bv = b.to_vector<double>(), ov = out.to_vector<double>();
+    const std::int64_t a_batch = c.a.size() > 2 ? m * k : 0, b_batch = c.b.size() > 2 ? k * n : 0;
+    for (std::int64_t p = 0; p < batch; ++p)
+      for (std::int64_t i = 0; i < m; ++i)
+        for (std::int64_t j = 0; j < n; ++j) {
+          double acc = 0;
+          for (std::int64_t q = 0; q < k; ++q)
+            acc += av[p * a_batch + i * k + q] * bv[p * b_batch + q * n + j];
+          CHECK(ov[(p * m + i) * n + j] == doctest::Approx(acc).epsilon(1e-12));
+        }
+    check_grads(
+        [](const std::vector<Tensor>& in) { return std::vector<Tensor>{matmul(in[0], in[1])}; },
+        {a, b});
+  }
+  // the dot product's gradients by hand: d/da = b, d/db = a
+  const Tensor a = tensor<double>({1, 2, 3}, {3}, true), b = tensor<double>({4, 5, 6}, {3}, true);
+  const Tensor dot = matmul(a, b);
+  CHECK(dot.dim() == 0);
+  CHECK(dot.item() == 32);
+  dot.backward();
+  CHECK(a.grad().to_vector<double>() == std::vector<double>{4, 5, 6});
+  CHECK(b.grad().to_vector<double>() == std::vector<double>{1, 2, 3});
+  CHECK_THROWS_WITH_AS(matmul(a, rnd({4})), "matmul: [3] x [4]: inner dimensions 3 and 4 differ",
+                       Error);
+  CHECK_THROWS_WITH_AS(matmul(rnd({2, 4}), a),
+                       "matmul: [2,4] x [3]: inner dimensions 4 and 3 differ", Error);
+}
+
 TEST_CASE("matmul: a weight used transposed (x w^T) gets a contiguous gradient of x^T g") {
   const Tensor x = rnd({2, 3, 4}), w = rnd({5, 4}), g = rnd({2, 3, 5});
   bool arrives_contiguous = false;  // so AccumulateGrad takes the buffer instead of copying it

@@ -134,3 +134,30 @@ TEST_CASE("layer_norm: the fast backward (no create_graph) matches the composed 
       autograd::grad({layer_norm(x32, {5, 6}, w32)}, {x32, w32}, {v32}, {.create_graph = true});
   for (std::size_t i = 0; i < 2; ++i) check_close(fast[i], composed[i], 1e-4);
 }
+
+TEST_CASE("layer_norm: double backward with a computed weight and bias, any inputs asked for") {
+  // Second-order graphs in which some of LayerNormBackward's gradients are undefined.
+  for (const bool x_grad : {false, true})
+    for (const int bias : {0, 1, 2})  // none, a leaf, computed
+      for (const bool linear : {true, false}) {
+        CAPTURE(x_grad);
+        CAPTURE(bias);
+        CAPTURE(linear);
+        const Tensor x = randn({2, 3}, {.dtype = DType::f64, .requires_grad = x_grad});
+        const Tensor w0 = randn({3}, {.dtype = DType::f64, .requires_grad = true});
+        const Tensor b0 = randn({3}, {.dtype = DType::f64, .requires_grad = true});
+        auto f = [&](const std::vector<Tensor>& in) {
+          const Tensor b = bias == 0 ? Tensor() : bias == 1 ? in[2] : in[2] * 1.0;
+          const Tensor y = layer_norm(in[0], {3}, in[1] * 1.0, b);
+          return std::vector<Tensor>{linear ? y : y * y};
+        };
+        test::check_grads(f, {x, w0, b0});
+        const Tensor y = f({x, w0, b0})[0];
+        std::vector<Tensor> inputs{w0};
+        if (x_grad) inputs.push_back(x);
+        Tensor penalty = scalar(0, {.dtype = DType::f64});
+        for (const Tensor& g : autograd::grad({sum(y)}, inputs, {}, {.create_graph = true}))
+          penalty = penalty + sum(g * g);
+        if (penalty.requires_grad()) CHECK_NOTHROW(penalty.backward());
+      }
+}

@@ -4,9 +4,12 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <string>
 
 #include "liandan/autograd/autograd.hpp"
+#include "support/fixtures.hpp"
 #include "support/gradients.hpp"
 
 using namespace liandan;
@@ -182,4 +185,74 @@ TEST_CASE(
   const auto g = autograd::grad({norm(t)}, {t})[0].to_vector<double>();
   CHECK(g[0] == doctest::Approx(0.6));
   CHECK(g[1] == doctest::Approx(-0.8));
+}
+
+// ---- PyTorch's subgradients (fixture subgradient/*, gen_autograd.py)
+
+namespace {
+
+// First derivative exactly as PyTorch's (NaN, inf and all); the second where PyTorch's is not
+// NaN (its double backward at the kink itself is NaN for some p, from 0/0 inside its own
+// formula, and one entry of p = 1 and inf is NaN beside it; those are not part of the contract).
+void expect_first_and_second(const test::Fixture& f, const std::string& c,
+                             const std::function<Tensor(const Tensor&)>& op) {
+  const Tensor x(f.tensor(c + "/x").clone(), true);
+  const Tensor out = op(x);
+  test::expect_close(out.data(), f.tensor(c + "/out"), 1e-12, 1e-14);
+  const Tensor g1 = autograd::grad({sum(out)}, {x}, {}, {.create_graph = true})[0];
+  test::expect_close(g1.data(), f.tensor(c + "/grad"), 1e-12, 1e-14);
+  const core::Tensor expected = f.tensor(c + "/gradgrad");
+  const core::Tensor g2 = g1.requires_grad()
+                              ? autograd::grad({sum(g1)}, {x}, {}, {.allow_unused = true})[0].data()
+                              : core::Tensor::zeros(x.shape(), DType::f64);
+  const core::Tensor known = core::logical_not(core::ne(expected, expected));  // not NaN
+  test::expect_close(core::where(known, g2, 0.0), core::where(known, expected, 0.0), 1e-10, 1e-12);
+}
+
+}  // namespace
+
+TEST_CASE("norm, std: PyTorch's subgradient 0 at a zero vector / constant group, and beside it") {
+  const test::Fixture f("autograd");
+  for (double p : {2.0, 3.0, 1.0, 1.5, 0.5, std::numeric_limits<double>::infinity()}) {
+    CAPTURE(p);
+    expect_first_and_second(f, fmt::format("subgradient/norm_{:g}", p),
+                            [p](const Tensor& x) { return norm(x, p, {1}); });
+  }
+  for (double correction : {1.0, 0.0}) {
+    CAPTURE(correction);
+    expect_first_and_second(f, fmt::format("subgradient/std_{:g}", correction),
+                            [correction](const Tensor& x) { return liandan::std(x, {1}, correction); });
+  }
+}
+
+TEST_CASE("gradient penalty and gradient normalisation with a sample whose input gradient is 0") {
+  // f(x) = relu(x w1 + b1) w2 + b2 with every unit off for sample 0: PyTorch's weight
+  // gradients are finite (norm's subgradient 0), not NaN.
+  const test::Fixture f("autograd");
+  auto leaf = [&](const std::string& name) {
+    return Tensor(f.tensor("subgradient/wgan_gp/" + name), true);
+  };
+  const Tensor w1 = leaf("w1"), b1 = leaf("b1"), w2 = leaf("w2"), b2 = leaf("b2"), x = leaf("x");
+  const Tensor out = matmul(relu(matmul(x, w1) + b1), w2) + b2;  // (B, 1)
+  const Tensor gx = autograd::grad({sum(out)}, {x}, {}, {.create_graph = true})[0];
+  const Tensor n = norm(gx, 2, {1}, true);
+  const Tensor gp = mean((n - 1.0) * (n - 1.0));
+  test::expect_close(gp.data(), f.tensor("subgradient/wgan_gp/penalty"), 1e-12, 1e-14);
+  const auto g_gp =
+      autograd::grad({gp}, {w1, b1, w2, b2}, {}, {.retain_graph = true, .allow_unused = true});
+  const std::vector<std::string> names = {"w1", "b1", "w2", "b2"};
+  for (std::size_t i = 0; i < 4; ++i) {
+    CAPTURE(names[i]);
+    const core::Tensor expected = f.tensor("subgradient/wgan_gp/grad_" + names[i]);
+    test::expect_close(
+        g_gp[i].defined() ? g_gp[i].data() : core::Tensor::zeros(expected.shape(), DType::f64),
+        expected, 1e-10, 1e-12);
+  }
+  const Tensor gn = mean(out / (n + abs(out)));  // GN-GAN's normalised critic
+  test::expect_close(gn.data(), f.tensor("subgradient/gn/loss"), 1e-12, 1e-14);
+  const auto g_gn = autograd::grad({gn}, {w1, b1, w2, b2});
+  for (std::size_t i = 0; i < 4; ++i) {
+    CAPTURE(names[i]);
+    test::expect_close(g_gn[i].data(), f.tensor("subgradient/gn/grad_" + names[i]), 1e-10, 1e-12);
+  }
 }

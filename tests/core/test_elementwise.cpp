@@ -1,8 +1,13 @@
 // core elementwise ops vs PyTorch fixtures, broadcasting, strided inputs, errors.
 #include <doctest/doctest.h>
 
+#include <bit>
+#include <cmath>
+#include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
+#include <span>
 
 #include "liandan/core/core.hpp"
 #include "support/fixtures.hpp"
@@ -152,4 +157,87 @@ TEST_CASE("elementwise: error messages name the op, shapes and dtypes") {
   CHECK_THROWS_WITH_AS(core::clamp(a, 1, 0), "clamp: min 1 > max 0", Error);
   CHECK_THROWS_WITH_AS(core::add_(Tensor::zeros({3}), a),
                        "add_: [2,3] does not broadcast to the destination shape [3]", Error);
+}
+
+namespace {
+
+// Floats in order as integers: adjacent floats (subnormals included) differ by 1, so the
+// difference is the error in units in the last place.
+std::int64_t ordered(float f) {
+  const auto i = std::bit_cast<std::int32_t>(f);
+  return i < 0 ? -static_cast<std::int64_t>(i & 0x7fffffff) : i;
+}
+
+// Every 997th float bit pattern (all signs and exponents), and every float near the ends of
+// exp's range: [-104.5, -86.5] (subnormal results, and FLT_MIN at -87.34) and [86.5, 89]
+// (e^x near FLT_MAX, and 2^128 at 88.376).
+std::vector<float> float_sweep() {
+  std::vector<float> xs;
+  for (std::uint64_t b = 0; b <= 0xFFFFFFFFull; b += 997) {
+    const auto f = std::bit_cast<float>(static_cast<std::uint32_t>(b));
+    if (std::isfinite(f)) xs.push_back(f);
+  }
+  for (const auto& [a, b] : {std::pair{-104.5f, -86.5f}, std::pair{86.5f, 89.0f}})
+    for (float f = a; f <= b; f = std::nextafter(f, b + 1)) xs.push_back(f);
+  for (float f : {0.0f, -0.0f, std::numeric_limits<float>::max(),
+                  -std::numeric_limits<float>::max(), std::numeric_limits<float>::denorm_min(),
+                  std::numeric_limits<float>::infinity(), -std::numeric_limits<float>::infinity()})
+    xs.push_back(f);
+  return xs;
+}
+
+// The largest error in ulps of f32 f against ref (computed in double, then rounded to float) over
+// xs; the input where it occurs goes to *where.
+std::int64_t max_ulp_error(const std::function<Tensor(const Tensor&)>& f,
+                           const std::function<double(double)>& ref, const std::vector<float>& xs,
+                           float* where) {
+  const Tensor x = Tensor::from(std::span<const float>(xs), {static_cast<std::int64_t>(xs.size())});
+  const std::vector<float> y = f(x).to_vector<float>();
+  std::int64_t worst = 0;
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    const float r = static_cast<float>(ref(xs[i]));
+    const std::int64_t e = std::isnan(r) || std::isnan(y[i])
+                               ? (std::isnan(r) == std::isnan(y[i]) ? 0 : 1LL << 40)
+                               : std::llabs(ordered(y[i]) - ordered(r));
+    if (e > worst) worst = e, *where = xs[i];
+  }
+  return worst;
+}
+
+}  // namespace
+
+TEST_CASE("exp, sigmoid, silu (f32): against the C library in double over the whole float range") {
+  const std::vector<float> xs = float_sweep();
+  float where = 0;
+  // exp: finite up to ln(FLT_MAX) = 88.7228, subnormal down to -103.97, 0 below (correctly
+  // rounded double results rounded to float are the reference).
+  CHECK_MESSAGE(max_ulp_error([](const Tensor& x) { return core::exp(x); },
+                              [](double v) { return std::exp(v); }, xs, &where) <= 1,
+                "exp at " << where);
+  // sigmoid = 1 / (1 + e^-x) and silu = x sigmoid(x), as PyTorch: 0 where e^-x overflows in
+  // f32 (x < -88.7228), tiny but nonzero just above.
+  auto sigmoid_ref = [](double v) {
+    const double e = std::exp(-v);
+    return std::isinf(static_cast<float>(e)) ? 0.0 : 1 / (1 + e);
+  };
+  CHECK_MESSAGE(
+      max_ulp_error([](const Tensor& x) { return core::sigmoid(x); }, sigmoid_ref, xs, &where) <= 2,
+      "sigmoid at " << where);
+  CHECK_MESSAGE(max_ulp_error([](const Tensor& x) { return core::silu(x); },
+                              [&](double v) { return v * sigmoid_ref(v); }, xs, &where) <= 4,
+                "silu at " << where);
+  // The edges themselves.
+  const auto at = [](float v, auto op) {
+    return op(Tensor::from<float>({v}, {1})).template to_vector<float>()[0];
+  };
+  const auto exp = [](const Tensor& x) { return core::exp(x); };
+  const auto sigmoid = [](const Tensor& x) { return core::sigmoid(x); };
+  CHECK(at(88.5f, exp) == static_cast<float>(std::exp(88.5)));  // was inf (2^128 formed first)
+  CHECK(at(88.72283f, exp) == static_cast<float>(std::exp(double(88.72283f))));
+  CHECK(std::isinf(at(88.7229f, exp)));
+  CHECK(at(-103.9f, exp) == std::numeric_limits<float>::denorm_min());
+  CHECK(at(-104.0f, exp) == 0);
+  CHECK(std::llabs(ordered(at(-88.4f, sigmoid)) - ordered(4.0585148811961444e-39f)) <= 2);  // torch
+  CHECK(at(-88.75f, sigmoid) == 0);
+  CHECK(at(-88.4f, [](const Tensor& x) { return core::silu(x); }) < 0);
 }

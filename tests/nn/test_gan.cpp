@@ -111,6 +111,31 @@ TEST_CASE("GraN-GAN and WGAN-GP on a ReLU MLP critic match PyTorch (values and w
   }
 }
 
+TEST_CASE("WGAN-GP and GN-GAN: a critic with zero input gradient gives zero weight gradients") {
+  // The last layer's weight is 0: f(x) = its bias, grad_x f = 0 for every sample. PyTorch takes
+  // the norm's subgradient 0 there, so every weight gradient is 0 (it was NaN: 0 * inf).
+  core::manual_seed(3);
+  MlpGan critic({.in_features = 2, .out_features = 1, .width = 8, .depth = 2, .dtype = f64});
+  const auto params = critic.named_parameters();
+  {
+    NoGradGuard no_grad;
+    zero_(params[params.size() - 2].second);  // the last Linear's weight
+    fill_(params.back().second, 0.25);        // and its bias: f = 0.25
+  }
+  const Tensor real = test::rnd({4, 2}).detach(), fake = test::rnd({4, 2}).detach();
+  const Tensor penalty =
+      gradient_penalty(as_fn(critic), real, fake, Tensor(core::Tensor::full({4}, 0.5, f64)));
+  CHECK(penalty.item() == 1.0);  // mean((0 - 1)^2)
+  penalty.backward();
+  const Tensor gn = mean(gradient_normalized(as_fn(critic), real));
+  CHECK(gn.item() == 1.0);  // f / (0 + |f|)
+  gn.backward();
+  for (const auto& [name, p] : params) {
+    CAPTURE(name);
+    for (double v : p.grad().to_vector<double>()) CHECK(v == 0.0);
+  }
+}
+
 TEST_CASE(
     "gradcheck of the GN and GP critic losses w.r.t. the weights of tiny MLP and conv critics") {
   core::manual_seed(4);

@@ -222,3 +222,77 @@ TEST_CASE("nn::functional: the layers' functional forms are available under one 
   CHECK(F::layer_norm(x, {8}).shape() == x.shape());
   CHECK(F::linear(randn({2, 4}), randn({3, 4})).shape() == Shape{2, 3});
 }
+
+// ---- Note [Unregistered submodules]
+
+namespace {
+
+// fc2 is a member that the constructor forgot to register.
+struct Forgetful : nn::Module {
+  nn::Linear fc1, fc2;
+  Forgetful() : fc1(4, 4), fc2(4, 2) { register_modules({{"fc1", fc1}}); }
+  Tensor forward(const Tensor& x) override { return fc2(relu(fc1(x))); }
+  std::string type_name() const override { return "Forgetful"; }
+};
+
+// A two-input forward (through Module::call) with a forgotten member.
+struct Pair : nn::Module {
+  nn::Linear proj;
+  Pair() : proj(4, 4) {}
+  Tensor forward2(const Tensor& a, const Tensor& b) {
+    return call([&] { return proj(a) + b; });
+  }
+  std::string type_name() const override { return "Pair"; }
+};
+
+// Registers its child, whose own member is forgotten.
+struct Holder : nn::Module {
+  Forgetful inner;
+  Holder() { register_modules({{"inner", inner}}); }
+  Tensor forward(const Tensor& x) override { return inner(x); }
+};
+
+}  // namespace
+
+TEST_CASE("Module: a forgotten member module is an error on the first forward, naming its type") {
+  const Tensor x = randn({3, 4});
+  Forgetful net;
+  CHECK(net.parameters().size() == 2);  // fc2's weight and bias are missing: the bug
+  CHECK_THROWS_WITH_AS(net(x),
+                       "Forgetful: the forward of Forgetful calls a Linear that is not registered: "
+                       "register it in Forgetful's constructor (register_module or "
+                       "register_modules), or it is never trained, saved or switched by "
+                       "train()/eval() (Note [Unregistered submodules] in nn/module.hpp)",
+                       nn::ModuleError);
+  Pair pair;
+  CHECK_THROWS_WITH_AS(pair.forward2(x, x),
+                       doctest::Contains("Pair: the forward of Pair calls a Linear that is not "
+                                         "registered"),
+                       nn::ModuleError);
+  // below a root, the error names the path of the module whose forward made the call
+  Holder holder;
+  CHECK_THROWS_WITH_AS(holder(x),
+                       doctest::Contains("inner: the forward of Forgetful calls a Linear"),
+                       nn::ModuleError);
+  // registered (here by hand, later), the same model runs; a thrown forward left no state
+  net.register_module("fc2", net.fc2);
+  CHECK(net(x).shape() == Shape{3, 2});
+  CHECK(net.parameters().size() == 4);
+}
+
+TEST_CASE("Module: roots called outside a forward, shared registered modules and recursion run") {
+  const Tensor x = randn({3, 4});
+  nn::Linear shared(4, 4);
+  Block owner(4);
+  owner.register_module("shared", shared);  // registered in one model ...
+  struct User : nn::Module {                // ... and used by another
+    nn::Linear& shared;
+    explicit User(nn::Linear& s) : shared(s) {}
+    Tensor forward(const Tensor& x) override { return shared(x); }
+  } user(shared);
+  CHECK(user(x).shape() == Shape{3, 4});
+  // a root called from plain code, as a critic in a GAN step or a model in generate()
+  nn::Linear critic(4, 1);
+  CHECK(critic(x).shape() == Shape{3, 1});
+  CHECK(Net()(x).shape() == Shape{3, 2});
+}

@@ -2,8 +2,11 @@
 // 2, 3, inf) and clip_grad_value_ by hand.
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "liandan/autograd/autograd.hpp"
 #include "liandan/optim/clip_grad.hpp"
+#include "liandan/optim/sgd.hpp"
 #include "support/fixtures.hpp"
 
 using namespace liandan;
@@ -45,4 +48,22 @@ TEST_CASE("clip_grad_norm_ clip_grad_value_: invalid arguments name the value") 
                        doctest::Contains("invalid max_norm -1"), Error);
   CHECK_THROWS_WITH_AS(optim::clip_grad_value_(std::vector<Tensor>{a}, -0.5),
                        doctest::Contains("invalid clip_value -0.5"), Error);
+}
+
+TEST_CASE("clip_grad_norm_ and SGD.step after a create_graph backward: each .grad is its own") {
+  // sum(a + b) sends one gradient to both leaves (an expand of the seed, with create_graph);
+  // .grad must not be that shared expand (Note [.grad ownership] in autograd).
+  const Tensor a = zeros({3}, {.dtype = DType::f64, .requires_grad = true});
+  const Tensor b = zeros({3}, {.dtype = DType::f64, .requires_grad = true});
+  sum(a + b).backward({}, false, /*create_graph=*/true);
+  // total norm sqrt(6); each gradient scaled once by sqrt(6) / sqrt(6) * 1 / (1 + ...)
+  const double total = optim::clip_grad_norm_(std::vector<Tensor>{a, b}, 1.0);
+  CHECK(total == doctest::Approx(std::sqrt(6.0)));
+  const double scale = 1.0 / (std::sqrt(6.0) + 1e-6);
+  for (const Tensor& t : {a, b})
+    for (double v : t.grad().to_vector<double>()) CHECK(v == doctest::Approx(scale));
+  optim::SGD opt(nn::NamedTensors{{"a", a}, {"b", b}}, {.lr = 1.0});
+  opt.step();
+  for (const Tensor& t : {a, b})
+    for (double v : t.to_vector<double>()) CHECK(v == doctest::Approx(-scale));
 }

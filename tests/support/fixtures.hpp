@@ -53,17 +53,24 @@ class Fixture {
     return t;
   }
 
-  // Names of the top-level groups (the cases), in file order, skipping "inputs".
-  std::vector<std::string> cases() const {
+  // Names of the top-level groups (the cases), in file order, skipping "inputs"; or, given a
+  // group, the paths ("group/case") of the cases inside it.
+  std::vector<std::string> cases(const std::string& group = "") const {
     std::vector<std::string> names;
+    const hid_t g = group.empty() ? file_ : H5Gopen2(file_, group.c_str(), H5P_DEFAULT);
+    if (g < 0) throw Error("fixture: no group " + group);
     H5Literate(
-        file_, H5_INDEX_CRT_ORDER, H5_ITER_INC, nullptr,
+        g, H5_INDEX_CRT_ORDER, H5_ITER_INC, nullptr,
         [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
           if (std::string(name) != "inputs")
             static_cast<std::vector<std::string>*>(out)->push_back(name);
           return 0;
         },
         &names);
+    if (!group.empty()) {
+      H5Gclose(g);
+      for (std::string& n : names) n = group + "/" + n;
+    }
     return names;
   }
 

@@ -1,6 +1,6 @@
 // elu: y = x for x > 0, alpha (e^x - 1) otherwise. d/dx = g for x > 0, g alpha e^x otherwise.
-// The exponential is taken of the negative part only (x [x <= 0]), so large x cannot overflow
-// to inf and turn the masked-out branch into 0 * inf = NaN.
+// The exponential is taken of min(x, 0) only (selected, not masked by multiplying), so a large
+// or infinite x cannot turn the unused branch into 0 * inf = NaN; a NaN x gives NaN, as PyTorch.
 #include "liandan/autograd/grad_mode.hpp"
 #include "liandan/autograd/node.hpp"
 #include "liandan/autograd/ops.hpp"
@@ -16,9 +16,9 @@ struct EluBackward final : Node {
     const Tensor xx = x.unpack(*this);
     // Without create_graph, one fused pass; otherwise the differentiable composition below.
     if (!GradMode::enabled()) return {Tensor(core::elu_backward(g[0].data(), xx.data(), alpha))};
-    const Tensor pos(core::gt(xx.data(), 0.0).to(xx.dtype()));  // constant masks
-    const Tensor nonpos(core::le(xx.data(), 0.0).to(xx.dtype()));
-    return {mul(g[0], pos + nonpos * exp(xx * nonpos) * alpha)};
+    const Tensor pos(core::gt(xx.data(), 0.0));  // a constant mask
+    const Tensor zero = scalar(0, {.dtype = xx.dtype()}), one = scalar(1, {.dtype = xx.dtype()});
+    return {mul(g[0], where(pos, one, exp(where(pos, zero, xx)) * alpha))};
   }
   void release_saved() override { x.reset(); }
 };

@@ -6,7 +6,8 @@
 // becomes the in-place op's node, whose edges lead to the old history. Refused with grad mode
 // on: a leaf that requires grad (its .grad would lose the old value's contribution), and a
 // view of a tensor that requires grad (the base's history would not see the change). With
-// grad mode off (optimizer steps, initialisation) all of them are allowed.
+// grad mode off (optimizer steps, initialisation) all of them are allowed. Destinations and
+// inputs that overlap in memory are refused by core (Note [In-place overlap], overlap.hpp).
 #include "liandan/autograd/grad_mode.hpp"
 #include "liandan/autograd/node.hpp"
 #include "liandan/autograd/ops.hpp"

@@ -1,4 +1,5 @@
-// matmul (both operands at least 2-D here; 1-D operands are unsqueezed around it).
+// matmul (both operands at least 2-D here; 1-D operands are unsqueezed around it, as
+// torch.matmul).
 // d/da = g b^T, d/db = a^T g; broadcast batch dims are summed back by the engine. When b is a
 // plain matrix (a linear layer), d/db folds the batch into one GEMM: (B*T, K)^T (B*T, N).
 // When b is a transposed view of a contiguous matrix (Linear's weight^T), d/db is computed as
@@ -39,9 +40,19 @@ struct MatmulBackward final : Node {
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
-  check(a.defined() && b.defined(), "matmul: undefined tensor");
-  if (a.dim() == 1 && b.dim() >= 1) return squeeze(matmul(unsqueeze(a, 0), b), -2);
-  if (b.dim() == 1 && a.dim() >= 2) return squeeze(matmul(a, unsqueeze(b, -1)), -1);
+  check(a.defined(), "matmul: undefined tensor (argument a)");
+  check(b.defined(), "matmul: undefined tensor (argument b)");
+  // 1-D operands as torch.matmul: a vector a is a row (1, K) and b a column (K, 1), whose
+  // added dim is removed from the result; both vectors give the dot product, 0-d.
+  if ((a.dim() == 1 && b.dim() >= 1) || (b.dim() == 1 && a.dim() >= 1)) {
+    const std::int64_t k_a = a.size(-1), k_b = b.dim() == 1 ? b.size(0) : b.size(-2);
+    check(k_a == k_b, "matmul: {} x {}: inner dimensions {} and {} differ", a.shape(), b.shape(),
+          k_a, k_b);
+    Tensor out = matmul(a.dim() == 1 ? unsqueeze(a, 0) : a, b.dim() == 1 ? unsqueeze(b, -1) : b);
+    if (b.dim() == 1) out = squeeze(out, -1);
+    if (a.dim() == 1) out = squeeze(out, b.dim() == 1 ? -1 : -2);
+    return out;
+  }
   Tensor out = make_result(core::matmul(a.data(), b.data()));
   if (auto node = record<MatmulBackward>({a, b}, {out})) {
     if (node->needs_input_grad(0)) node->b = SavedTensor(b, false);

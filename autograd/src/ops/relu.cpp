@@ -1,4 +1,5 @@
-// relu: y = max(x, 0). d/dx = g [y > 0] (0 at x = 0, as PyTorch); the mask is a constant.
+// relu: y = max(x, 0). d/dx = g [y != 0]: 0 at x <= 0, g at x = NaN (PyTorch's threshold
+// backward, [y <= 0] ? 0 : g); the mask is a constant.
 #include "liandan/autograd/node.hpp"
 #include "liandan/autograd/ops.hpp"
 
@@ -10,7 +11,7 @@ struct ReluBackward final : Node {
   SavedTensor y;
   std::vector<Tensor> backward(const std::vector<Tensor>& g) override {
     const core::Tensor yy = y.unpack(*this).data();
-    return {mul(g[0], Tensor(core::gt(yy, 0.0).to(yy.dtype())))};
+    return {mul(g[0], Tensor(core::ne(yy, 0.0).to(yy.dtype())))};
   }
   void release_saved() override { y.reset(); }
 };

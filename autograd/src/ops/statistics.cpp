@@ -1,5 +1,6 @@
-// Composite reductions: mean, var, std, logsumexp, norm. Built from primitives (sum, amax, abs,
-// pow, sqrt, exp, log), so their gradients come for free and match core's forward formulas.
+// Composite reductions: mean, var, logsumexp. Built from primitives (sum, amax, exp, log), so
+// their gradients come for free and match core's forward formulas. std and norm have nodes of
+// their own (std.cpp, norm.cpp) for PyTorch's subgradient where they are 0.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -41,10 +42,6 @@ Tensor var(const Tensor& x, const DimList& dims, double correction, bool keepdim
   return div(sum(centered * centered, dims, keepdim), scalar_like(x, n));
 }
 
-Tensor std(const Tensor& x, const DimList& dims, double correction, bool keepdim) {
-  return sqrt(var(x, dims, correction, keepdim));
-}
-
 // log(sum(exp(x - m))) + m. The shift m = max(x) is a detached constant: the result does not
 // depend on it (its gradient is softmax(x) either way), it only keeps exp from overflowing.
 // Groups whose max is infinite use m = 0 (as PyTorch).
@@ -55,17 +52,6 @@ Tensor logsumexp(const Tensor& x, const DimList& dims, bool keepdim) {
                                  core::Tensor::scalar(0, x.dtype()), m));
   const Tensor out = log(sum(exp(x - shift), dims, true)) + shift;
   return keepdim ? out : reshape(out, core::reduced_shape(x.shape(), dims, false));
-}
-
-// p-norm: p = inf is max |x|, p = 2 sqrt(sum x^2), p = 1 sum |x|, else (sum |x|^p)^(1/p).
-// Gradients follow the compositions: at a zero norm, p = 2 and p > 1 give NaN (PyTorch: 0).
-Tensor norm(const Tensor& x, double p, const DimList& dims, bool keepdim) {
-  check_floating(x, "norm");
-  check(p > 0, "norm: p must be positive, got {}", p);
-  if (std::isinf(p)) return amax(abs(x), dims, keepdim);
-  if (p == 2) return sqrt(sum(x * x, dims, keepdim));
-  if (p == 1) return sum(abs(x), dims, keepdim);
-  return pow(sum(pow(abs(x), p), dims, keepdim), 1.0 / p);
 }
 
 }  // namespace liandan

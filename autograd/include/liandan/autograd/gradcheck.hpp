@@ -24,12 +24,14 @@ struct GradcheckResult {
 };
 
 // Compares the Jacobian from the tape with central differences. Inputs must be f64; those
-// that require grad are checked.
+// that require grad are checked, against every floating output: an output that does not
+// require grad counts as having a zero Jacobian, so a result computed outside the graph fails.
 GradcheckResult gradcheck(const Function& f, const std::vector<Tensor>& inputs,
                           const GradcheckOptions& options = {});
 
 // Checks second derivatives: gradcheck of (inputs, v) -> grad(f(inputs), inputs, v,
-// create_graph) for a fixed random v.
+// create_graph) for a fixed random v. A backward that returns a detached gradient (right
+// values, not recorded) fails it.
 GradcheckResult gradgradcheck(const Function& f, const std::vector<Tensor>& inputs,
                               const GradcheckOptions& options = {});
 

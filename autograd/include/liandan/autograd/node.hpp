@@ -35,6 +35,9 @@ class Node {
   // multi-output ops) -> gradients w.r.t. its inputs, one per next edge (undefined = zero).
   // Written with differentiable ops, so it is recorded when the engine runs with create_graph.
   virtual std::vector<Tensor> backward(const std::vector<Tensor>& grads) = 0;
+  // What the engine calls: it hands over its handles of the gradients. A node that keeps a
+  // gradient (AccumulateGrad) overrides it; the others run backward().
+  virtual std::vector<Tensor> apply(std::vector<Tensor>&& grads) { return backward(grads); }
   // Frees what the node saved for backward (after a backward without retain_graph).
   virtual void release_saved() {}
 
@@ -46,8 +49,16 @@ class Node {
   const std::vector<Edge>& next_edges() const { return next_edges_; }
   // Shape and dtype of each input, so the engine can check (and un-broadcast) gradients.
   const std::vector<std::pair<Shape, DType>>& input_meta() const { return input_meta_; }
+  // Whether backward must compute the gradient of input i: the input is in a graph and, while
+  // the engine runs this node, the gradient leads to something the backward pass wants (a
+  // grad() call asks only for some inputs: Note [Engine] in engine.cpp).
   bool needs_input_grad(std::size_t i) const {
-    return i < next_edges_.size() && next_edges_[i].valid();
+    return i < next_edges_.size() && next_edges_[i].valid() &&
+           (wanted_inputs_.empty() || wanted_inputs_[i]);
+  }
+  // Set by the engine around apply(): which inputs' gradients this pass wants (empty: all).
+  std::vector<bool> exchange_wanted_inputs(std::vector<bool> wanted) {
+    return std::exchange(wanted_inputs_, std::move(wanted));
   }
 
   // Hooks run on the gradient of output `output_nr` before backward (tensor hooks and
@@ -75,6 +86,7 @@ class Node {
   std::vector<Edge> next_edges_;
   std::vector<std::pair<Shape, DType>> input_meta_;
   std::vector<std::pair<std::uint32_t, GradHook>> pre_hooks_;
+  std::vector<bool> wanted_inputs_;
 };
 
 // Defers destruction of nodes so that freeing a long chain never recurses (STYLE: teardown is

@@ -6,12 +6,12 @@
 //   unary      neg exp log sqrt tanh sigmoid erf abs relu gelu silu elu leaky_relu softplus
 //              clamp pow(scalar)
 //   binary     add sub mul div pow maximum minimum where
-//   reduce     sum amax amin max/min(dim) cumsum
+//   reduce     sum amax amin max/min(dim) cumsum std norm
 //   linalg/nn  matmul softmax log_softmax layer_norm causal_dot_product
 //   index      index_select index_add gather scatter_add cat tril triu
 //   movement   view(reshape) permute expand slice slice_scatter contiguous(clone) to(dtype)
 //   conv       conv2d conv2d_input_grad conv2d_weight_grad max_pool2d avg_pool2d
-// Everything else (mean var std logsumexp norm rsqrt embedding stack split chunk select
+// Everything else (mean var logsumexp rsqrt embedding stack split chunk select
 // narrow squeeze unsqueeze flatten conv_transpose2d, the scalar forms, the operators) is
 // composed of primitives and gets its gradient for free.
 #pragma once
@@ -93,6 +93,7 @@ Tensor mean(const Tensor& x, const DimList& dims = {}, bool keepdim = false);
 Tensor amax(const Tensor& x, const DimList& dims = {}, bool keepdim = false);
 Tensor amin(const Tensor& x, const DimList& dims = {}, bool keepdim = false);
 Tensor var(const Tensor& x, const DimList& dims = {}, double correction = 1, bool keepdim = false);
+// std and norm take PyTorch's subgradient 0 where they are 0 (a constant group, a zero vector).
 Tensor std(const Tensor& x, const DimList& dims = {}, double correction = 1, bool keepdim = false);
 Tensor logsumexp(const Tensor& x, const DimList& dims, bool keepdim = false);
 Tensor norm(const Tensor& x, double p = 2, const DimList& dims = {}, bool keepdim = false);

@@ -10,6 +10,7 @@
 #include "liandan/core/join.hpp"
 #include "liandan/core/matmul.hpp"
 #include "liandan/core/normalization.hpp"
+#include "liandan/core/overlap.hpp"
 #include "liandan/core/random.hpp"
 #include "liandan/core/reduce.hpp"
 #include "liandan/core/rope.hpp"

@@ -1,6 +1,23 @@
 // nn::Module: the base of every layer and model. Parameters, buffers and child modules are
 // registered by name (one line each), so they are found by dotted path
 // ("blocks.3.attn.qkv.weight") in a stable order that checkpoints and optimizers rely on.
+//
+// Note [Unregistered submodules]: a member module left out of register_modules would silently
+// never be trained (parameters()), saved (state_dict()) or switched by train()/eval(). C++
+// cannot enumerate an object's members, and the base class cannot learn the size of the derived
+// object, so "every Module inside this object's memory" is not knowable without guessing (a
+// guess would sooner or later blame an unrelated object that happens to sit next to a model).
+// What is knowable is use: a module whose forward runs inside another module's forward is that
+// module's submodule. So module(x) (and Module::call, which every multi-argument forward uses)
+// keeps the modules whose forward is running on this thread, and calling a module that has no
+// parent from inside another module's forward is an error naming both types and the caller's
+// path, raised by the first forward, before any optimizer step. A module registered anywhere
+// (a shared module registered in another model) is fine, and so is a root called from outside
+// any forward (a critic in a GAN step, a model in generate()). A module that should be used
+// but not trained (a frozen teacher) is registered and frozen with requires_grad_(false).
+// Not covered: a member called only through its forward() method directly (which skips hooks
+// too), and a plain Tensor member that is not register_parameter'ed (a constant, as a plain
+// tensor attribute is in PyTorch).
 #pragma once
 
 #include <functional>
@@ -89,6 +106,16 @@ class Module {
   std::string path() const;
 
  private:
+  // While a module's forward runs: checks that a module called from another module's forward is
+  // registered somewhere, and keeps the thread's stack of running forwards.
+  class ForwardScope {
+   public:
+    explicit ForwardScope(const Module& module);
+    ~ForwardScope();
+    ForwardScope(const ForwardScope&) = delete;
+    ForwardScope& operator=(const ForwardScope&) = delete;
+  };
+
   void collect(const std::string& prefix, bool recurse, bool want_buffers, NamedTensors& out) const;
   [[noreturn]] void rethrow_with_path(const std::exception& e) const;
 
@@ -106,6 +133,7 @@ class Module {
 template <typename F>
 auto Module::call(F&& fn) -> decltype(fn()) {
   try {
+    const ForwardScope scope(*this);  // Note [Unregistered submodules]
     return fn();
   } catch (const ModuleError&) {
     throw;
