@@ -15,6 +15,7 @@
 #include "liandan/core/linear_attention.hpp"
 #include "liandan/core/matmul.hpp"
 #include "liandan/core/normalization.hpp"
+#include "liandan/core/overlap.hpp"
 #include "liandan/core/parallel.hpp"
 #include "liandan/core/random.hpp"
 #include "liandan/core/reduce.hpp"
