@@ -7,7 +7,6 @@
 #include "liandan/experiments/builtin_tasks.hpp"
 #include "liandan/nn/losses.hpp"
 #include "liandan/nn/models/generation.hpp"
-#include "loader_state.hpp"
 
 namespace liandan::experiments {
 namespace {
@@ -79,10 +78,10 @@ std::map<std::string, double> ByteLmTask::evaluate() {
   return {{"loss", loss}, {"bits_per_byte", loss / std::numbers::ln2}};
 }
 
-nn::NamedTensors ByteLmTask::sampler_state() const { return loader_state(train_); }
+nn::NamedTensors ByteLmTask::sampler_state() const { return train_.state_dict(); }
 
 void ByteLmTask::load_sampler_state(const nn::NamedTensors& state) {
-  load_loader_state(train_, state);
+  train_.load_state_dict(state);
 }
 
 std::optional<std::string> ByteLmTask::sample(const std::string& prompt, std::int64_t tokens,

@@ -5,7 +5,6 @@
 #include "liandan/nn/activation.hpp"
 #include "liandan/nn/linear.hpp"
 #include "liandan/nn/losses.hpp"
-#include "loader_state.hpp"
 
 namespace liandan::experiments {
 
@@ -56,10 +55,10 @@ std::optional<Tensor> FashionMlpTask::image_features(const Tensor& images) {
   return h;  // (N, hidden)
 }
 
-nn::NamedTensors FashionMlpTask::sampler_state() const { return loader_state(train_); }
+nn::NamedTensors FashionMlpTask::sampler_state() const { return train_.state_dict(); }
 
 void FashionMlpTask::load_sampler_state(const nn::NamedTensors& state) {
-  load_loader_state(train_, state);
+  train_.load_state_dict(state);
 }
 
 }  // namespace liandan::experiments

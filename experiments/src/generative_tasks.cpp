@@ -79,19 +79,6 @@ GanObjective gan_objective(const Config& c) {
           .gp_lambda = c.get<double>("model.gp_lambda")};
 }
 
-// ---- sampler states: the loader's (seed, epoch, position, dataset_size) as named tensors
-
-nn::NamedTensors to_nn(const data::NamedTensors& state) {
-  nn::NamedTensors out;
-  for (const auto& [name, t] : state) out.emplace_back(name, Tensor(t));
-  return out;
-}
-data::NamedTensors to_data(const nn::NamedTensors& state) {
-  data::NamedTensors out;
-  for (const auto& [name, t] : state) out.add(name, t.data());
-  return out;
-}
-
 std::string png_path(const std::filesystem::path& dir, const char* what, std::int64_t step) {
   return (dir / fmt::format("{}_step_{}.png", what, step)).string();
 }
@@ -164,10 +151,10 @@ void FashionTask::save_interpolations(const std::filesystem::path& run_dir, std:
                               steps, grid);
 }
 
-nn::NamedTensors FashionTask::sampler_state() const { return to_nn(loader_.state_dict()); }
+nn::NamedTensors FashionTask::sampler_state() const { return loader_.state_dict(); }
 
 void FashionTask::load_sampler_state(const nn::NamedTensors& state) {
-  loader_.load_state_dict(to_data(state));
+  loader_.load_state_dict(state);
 }
 
 std::vector<Tensor> FashionTask::eval_chunks() const {
@@ -366,10 +353,10 @@ void GanMixtureTask::save_samples(const std::filesystem::path& run_dir, std::int
                                {.x_min = -e, .x_max = e, .y_min = -e, .y_max = e}));
 }
 
-nn::NamedTensors GanMixtureTask::sampler_state() const { return to_nn(loader_.state_dict()); }
+nn::NamedTensors GanMixtureTask::sampler_state() const { return loader_.state_dict(); }
 
 void GanMixtureTask::load_sampler_state(const nn::NamedTensors& state) {
-  loader_.load_state_dict(to_data(state));
+  loader_.load_state_dict(state);
 }
 
 // ---- DCGAN on Fashion-MNIST

@@ -8,6 +8,7 @@
 // returns fresh named tensors, is built on get_into for inspection and tests.
 #pragma once
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -15,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -22,12 +24,46 @@
 
 namespace liandan::data {
 
+namespace detail {
+// The core::Tensor of a core::Tensor, or of a tensor that wraps one (liandan::Tensor::data()).
+inline const core::Tensor& core_tensor(const core::Tensor& t) { return t; }
+template <typename T>
+auto core_tensor(const T& t) -> decltype(t.data()) {
+  return t.data();
+}
+}  // namespace detail
+
 // Named tensors in a fixed order, looked up by name (an Example, a Batch, a sampler state).
+// Converts both ways to a list of (name, tensor) pairs such as nn::NamedTensors, whose tensors
+// wrap a core::Tensor (data shared, not copied), without data/ depending on nn/:
+//   nn::save(path, loader.state_dict());  loader.load_state_dict(nn::load(path).tensors);
 class NamedTensors {
  public:
   using Item = std::pair<std::string, core::Tensor>;
   NamedTensors() = default;
   NamedTensors(std::initializer_list<Item> items);
+  // From pairs (name, t) with t a core::Tensor or a tensor with data() (liandan::Tensor).
+  template <typename Pairs>
+  requires(!std::same_as<std::remove_cvref_t<Pairs>, NamedTensors>) &&
+      requires(const Pairs& pairs) {
+    { pairs.begin()->first } -> std::convertible_to<std::string>;
+    { detail::core_tensor(pairs.begin()->second) } -> std::convertible_to<core::Tensor>;
+  }
+  NamedTensors(const Pairs& pairs) {  // NOLINT(google-explicit-constructor): a conversion
+    for (const auto& [name, t] : pairs) add(name, detail::core_tensor(t));
+  }
+  // To pairs (name, T) with T constructible from a core::Tensor (liandan::Tensor is).
+  template <typename Pairs>
+  requires requires(Pairs& pairs, const Item& item) {
+    typename Pairs::value_type::second_type;
+    pairs.emplace_back(item.first, typename Pairs::value_type::second_type(item.second));
+  }
+  operator Pairs() const {  // NOLINT(google-explicit-constructor): a conversion
+    Pairs out;
+    for (const Item& item : items_)
+      out.emplace_back(item.first, typename Pairs::value_type::second_type(item.second));
+    return out;
+  }
 
   void add(std::string name, core::Tensor tensor);  // a duplicate name is an error
   // The tensor called name; an error listing the names present when there is none.
