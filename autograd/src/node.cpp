@@ -136,6 +136,10 @@ bool needs_grad(const std::vector<Tensor>& inputs) {
   return false;
 }
 
+void check_input(const Tensor& t, const char* op, const char* arg) {
+  check(t.defined(), "{}: undefined tensor (argument {})", op, arg);
+}
+
 Edge gradient_edge(const Tensor& t) {
   if (!t.defined() || !t.requires_grad()) return {};
   if (t.grad_fn()) return {t.grad_fn(), t.output_nr()};

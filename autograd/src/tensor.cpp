@@ -5,6 +5,7 @@
 #include "liandan/autograd/engine.hpp"
 #include "liandan/autograd/grad_mode.hpp"
 #include "liandan/autograd/node.hpp"
+#include "liandan/autograd/ops.hpp"
 #include "liandan/core/random.hpp"
 
 namespace liandan {
@@ -17,8 +18,11 @@ Tensor::Tensor(core::Tensor data, bool requires_grad) : impl_(std::make_shared<T
   impl_->requires_grad = requires_grad;
 }
 
-const core::Tensor& Tensor::data() const {
-  check(defined(), "Tensor: undefined tensor");
+const core::Tensor& Tensor::checked(const char* method) const {
+  check(defined(),
+        "Tensor::{}(): undefined tensor (an empty Tensor(): e.g. .grad() before a backward "
+        "reached it, or an optional argument left out)",
+        method);
   return impl_->data;
 }
 
@@ -96,6 +100,8 @@ void Tensor::register_hook(GradHook hook) const {
 }
 
 Tensor Tensor::detach() const { return Tensor(data(), false); }
+
+Tensor Tensor::to(DType dtype) const { return liandan::to(*this, dtype); }
 
 void Tensor::backward(const Tensor& grad, bool retain_graph, bool create_graph) const {
   autograd::backward({*this}, grad.defined() ? std::vector<Tensor>{grad} : std::vector<Tensor>{},

@@ -479,3 +479,42 @@ TEST_CASE("grad(out, {x}): nodes that lead only to other leaves do not run") {
   CHECK(a.grad().item() == 1);
   CHECK(b.grad().item() == 1);
 }
+
+TEST_CASE("errors: an undefined input names the op and the argument; methods name themselves") {
+  const Tensor x = tensor<double>({1, 2}, {2}, true), none;
+  const std::vector<std::pair<std::function<void()>, std::string>> cases = {
+      {[&] { exp(none); }, "exp: undefined tensor (argument x)"},
+      {[&] { relu(none); }, "relu: undefined tensor (argument x)"},
+      {[&] { x* none; }, "mul: undefined tensor (argument b)"},
+      {[&] { none + x; }, "add: undefined tensor (argument a)"},
+      {[&] { x - none; }, "sub: undefined tensor (argument b)"},
+      {[&] { 1.0 / none; }, "div: undefined tensor (argument b)"},
+      {[&] { pow(x, none); }, "pow: undefined tensor (argument b)"},
+      {[&] { matmul(none, x); }, "matmul: undefined tensor (argument a)"},
+      {[&] { where(none, x, x); }, "where: undefined tensor (argument cond)"},
+      {[&] { sum(none); }, "sum: undefined tensor (argument x)"},
+      {[&] { mean(none); }, "mean: undefined tensor (argument x)"},
+      {[&] { norm(none); }, "norm: undefined tensor (argument x)"},
+      {[&] { reshape(none, {2}); }, "reshape: undefined tensor (argument x)"},
+      {[&] { transpose(none, 0, 1); }, "transpose: undefined tensor (argument x)"},
+      {[&] {
+         cat({x, none}, 0);
+       },
+       "cat: undefined tensor (argument tensors[1])"},
+      {[&] { layer_norm(none, {2}); }, "layer_norm: undefined tensor (argument x)"},
+      {[&] {  // an optimizer-style step with a .grad no backward has reached
+         NoGradGuard no_grad;
+         add_(x, x.grad(), -0.1);
+       },
+       "add_: undefined tensor (argument other)"},
+      {[&] { none.item(); },
+       "Tensor::item(): undefined tensor (an empty Tensor(): e.g. .grad() before a backward "
+       "reached it, or an optional argument left out)"},
+      {[&] { none.shape(); }, "Tensor::shape(): undefined tensor"},
+      {[&] { x.grad().to_vector<double>(); }, "Tensor::to_vector(): undefined tensor"},
+  };
+  for (const auto& [f, message] : cases) {
+    CAPTURE(message);
+    CHECK_THROWS_WITH_AS(f(), doctest::Contains(message.c_str()), Error);
+  }
+}

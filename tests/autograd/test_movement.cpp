@@ -60,6 +60,20 @@ TEST_CASE("to: f32 <-> f64 conversion routes the gradient back in the input dtyp
   CHECK(x.grad().to_vector<double>() == std::vector<double>{2, 4});
 }
 
+TEST_CASE("Tensor::to(DType): the method form of to(), differentiable; itself for its own dtype") {
+  const Tensor x = tensor<double>({1, 2}, {2}, true);
+  const Tensor y = x.to(DType::f32);
+  CHECK(y.dtype() == DType::f32);
+  CHECK(y.to_vector<float>() == std::vector<float>{1, 2});
+  sum(y * y).backward();  // the gradient comes back in f64
+  CHECK(x.grad().dtype() == DType::f64);
+  CHECK(x.grad().to_vector<double>() == std::vector<double>{2, 4});
+  CHECK(x.to(DType::f64).impl() == x.impl());
+  // the hint binary ops give for mixed dtypes works on liandan::Tensor
+  CHECK_THROWS_WITH_AS(x + y, doctest::Contains("(convert with .to())"), Error);
+  CHECK((x + y.to(DType::f64)).to_vector<double>() == std::vector<double>{2, 4});
+}
+
 TEST_CASE("matmul: 1-D, batched, broadcast batch and transposed operands to second order") {
   const auto mm = [](const std::vector<Tensor>& in) {
     return std::vector<Tensor>{matmul(in[0], in[1])};

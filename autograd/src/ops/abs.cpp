@@ -18,11 +18,15 @@ struct AbsBackward final : Node {
 }  // namespace
 
 Tensor abs(const Tensor& x) {
+  check_input(x, "abs", "x");
   Tensor out = make_result(core::abs(x.data()));
   if (auto node = record<AbsBackward>({x}, {out})) node->x = SavedTensor(x, false);
   return out;
 }
 
-Tensor sign(const Tensor& x) { return Tensor(core::sign(x.data())); }
+Tensor sign(const Tensor& x) {
+  check_input(x, "sign", "x");
+  return Tensor(core::sign(x.data()));
+}
 
 }  // namespace liandan

@@ -17,12 +17,16 @@ struct AddBackward final : Node {
 }  // namespace
 
 Tensor add(const Tensor& a, const Tensor& b) {
+  check_input(a, "add", "a");
+  check_input(b, "add", "b");
   Tensor out = make_result(core::add(a.data(), b.data()));
   record<AddBackward>({a, b}, {out}, 1.0);
   return out;
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
+  check_input(a, "sub", "a");
+  check_input(b, "sub", "b");
   Tensor out = make_result(core::sub(a.data(), b.data()));
   record<AddBackward>({a, b}, {out}, -1.0);
   return out;

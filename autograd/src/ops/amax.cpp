@@ -37,9 +37,11 @@ Tensor extreme(const Tensor& x, const DimList& dims, bool keepdim, bool is_max) 
 }  // namespace
 
 Tensor amax(const Tensor& x, const DimList& dims, bool keepdim) {
+  check_input(x, "amax", "x");
   return extreme(x, dims, keepdim, true);
 }
 Tensor amin(const Tensor& x, const DimList& dims, bool keepdim) {
+  check_input(x, "amin", "x");
   return extreme(x, dims, keepdim, false);
 }
 

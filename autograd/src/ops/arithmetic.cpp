@@ -1,20 +1,30 @@
 // Composites: scalar operands and the arithmetic operators.
+#include "liandan/autograd/node.hpp"
 #include "liandan/autograd/ops.hpp"
 
 namespace liandan {
 namespace {
 
-Tensor scalar_like(const Tensor& x, double v) {
-  check(x.defined(), "scalar operand: undefined tensor");
-  return Tensor(core::Tensor::scalar(v, x.dtype()));
-}
+Tensor scalar_like(const Tensor& x, double v) { return Tensor(core::Tensor::scalar(v, x.dtype())); }
 
 }  // namespace
 
-Tensor add(const Tensor& a, double b) { return add(a, scalar_like(a, b)); }
-Tensor sub(const Tensor& a, double b) { return sub(a, scalar_like(a, b)); }
-Tensor mul(const Tensor& a, double b) { return mul(a, scalar_like(a, b)); }
-Tensor div(const Tensor& a, double b) { return mul(a, scalar_like(a, 1.0 / b)); }
+Tensor add(const Tensor& a, double b) {
+  check_input(a, "add", "a");
+  return add(a, scalar_like(a, b));
+}
+Tensor sub(const Tensor& a, double b) {
+  check_input(a, "sub", "a");
+  return sub(a, scalar_like(a, b));
+}
+Tensor mul(const Tensor& a, double b) {
+  check_input(a, "mul", "a");
+  return mul(a, scalar_like(a, b));
+}
+Tensor div(const Tensor& a, double b) {
+  check_input(a, "div", "a");
+  return mul(a, scalar_like(a, 1.0 / b));
+}
 
 Tensor operator-(const Tensor& x) { return neg(x); }
 Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
@@ -28,16 +38,49 @@ Tensor operator/(const Tensor& a, double b) { return div(a, b); }
 Tensor operator+(double a, const Tensor& b) { return add(b, a); }
 Tensor operator-(double a, const Tensor& b) { return add(neg(b), a); }
 Tensor operator*(double a, const Tensor& b) { return mul(b, a); }
-Tensor operator/(double a, const Tensor& b) { return div(scalar_like(b, a), b); }
+Tensor operator/(double a, const Tensor& b) {
+  check_input(b, "div", "b");
+  return div(scalar_like(b, a), b);
+}
 
 // Comparisons: data only, outside any graph.
-Tensor eq(const Tensor& a, const Tensor& b) { return Tensor(core::eq(a.data(), b.data())); }
-Tensor ne(const Tensor& a, const Tensor& b) { return Tensor(core::ne(a.data(), b.data())); }
-Tensor lt(const Tensor& a, const Tensor& b) { return Tensor(core::lt(a.data(), b.data())); }
-Tensor le(const Tensor& a, const Tensor& b) { return Tensor(core::le(a.data(), b.data())); }
-Tensor gt(const Tensor& a, const Tensor& b) { return Tensor(core::gt(a.data(), b.data())); }
-Tensor ge(const Tensor& a, const Tensor& b) { return Tensor(core::ge(a.data(), b.data())); }
-Tensor gt(const Tensor& a, double b) { return Tensor(core::gt(a.data(), b)); }
-Tensor lt(const Tensor& a, double b) { return Tensor(core::lt(a.data(), b)); }
+Tensor eq(const Tensor& a, const Tensor& b) {
+  check_input(a, "eq", "a");
+  check_input(b, "eq", "b");
+  return Tensor(core::eq(a.data(), b.data()));
+}
+Tensor ne(const Tensor& a, const Tensor& b) {
+  check_input(a, "ne", "a");
+  check_input(b, "ne", "b");
+  return Tensor(core::ne(a.data(), b.data()));
+}
+Tensor lt(const Tensor& a, const Tensor& b) {
+  check_input(a, "lt", "a");
+  check_input(b, "lt", "b");
+  return Tensor(core::lt(a.data(), b.data()));
+}
+Tensor le(const Tensor& a, const Tensor& b) {
+  check_input(a, "le", "a");
+  check_input(b, "le", "b");
+  return Tensor(core::le(a.data(), b.data()));
+}
+Tensor gt(const Tensor& a, const Tensor& b) {
+  check_input(a, "gt", "a");
+  check_input(b, "gt", "b");
+  return Tensor(core::gt(a.data(), b.data()));
+}
+Tensor ge(const Tensor& a, const Tensor& b) {
+  check_input(a, "ge", "a");
+  check_input(b, "ge", "b");
+  return Tensor(core::ge(a.data(), b.data()));
+}
+Tensor gt(const Tensor& a, double b) {
+  check_input(a, "gt", "a");
+  return Tensor(core::gt(a.data(), b));
+}
+Tensor lt(const Tensor& a, double b) {
+  check_input(a, "lt", "a");
+  return Tensor(core::lt(a.data(), b));
+}
 
 }  // namespace liandan

@@ -93,14 +93,17 @@ struct AttentionBackward final : Node {
 
 Tensor attention_reference(const Tensor& q, const Tensor& k, const Tensor& v,
                            const AttentionOptions& options) {
-  check(q.defined() && k.defined() && v.defined(), "attention_reference: undefined q, k or v");
+  check_input(q, "attention_reference", "q");
+  check_input(k, "attention_reference", "k");
+  check_input(v, "attention_reference", "v");
   return matmul(attention_probabilities(q, k, options), v);
 }
 
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
                                     const AttentionOptions& options) {
-  check(q.defined() && k.defined() && v.defined(),
-        "scaled_dot_product_attention: undefined q, k or v");
+  check_input(q, "scaled_dot_product_attention", "q");
+  check_input(k, "scaled_dot_product_attention", "k");
+  check_input(v, "scaled_dot_product_attention", "v");
   if (options.mask.defined() && options.mask.requires_grad() && GradMode::enabled())
     return attention_reference(q, k, v, options);
   core::AttentionResult r =
@@ -118,9 +121,11 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
 
 Tensor causal_mask(std::int64_t t, std::int64_t s) { return Tensor(core::causal_mask(t, s)); }
 Tensor key_padding_mask(const Tensor& lengths, std::int64_t s) {
+  check_input(lengths, "key_padding_mask", "lengths");
   return Tensor(core::key_padding_mask(lengths.data(), s));
 }
 Tensor seq2seq_mask(const Tensor& source_lengths, std::int64_t t) {
+  check_input(source_lengths, "seq2seq_mask", "source_lengths");
   return Tensor(core::seq2seq_mask(source_lengths.data(), t));
 }
 

@@ -40,6 +40,7 @@ Tensor avg_pool2d_adjoint(const Tensor& g, const Shape& input_shape, const Pool2
 }  // namespace
 
 Tensor avg_pool2d(const Tensor& x, const Pool2dOptions& options) {
+  check_input(x, "avg_pool2d", "x");
   Tensor out = make_result(core::avg_pool2d(x.data(), options));
   record<AvgPool2dBackward>({x}, {out}, x.shape(), options);
   return out;

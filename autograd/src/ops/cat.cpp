@@ -26,7 +26,10 @@ struct CatBackward final : Node {
 Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
   std::vector<core::Tensor> data;
   data.reserve(tensors.size());
-  for (const Tensor& t : tensors) data.push_back(t.data());
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    check_input(tensors[i], "cat", fmt::format("tensors[{}]", i).c_str());
+    data.push_back(tensors[i].data());
+  }
   Tensor out = make_result(core::cat(data, dim));  // checks shapes, dtypes and dim
   if (needs_grad(tensors)) {
     const int d = wrap_dim(dim, out.dim(), "cat");
@@ -39,6 +42,8 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
 
 Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim) {
   check(!tensors.empty(), "stack: expected a non-empty list of tensors");
+  for (std::size_t i = 0; i < tensors.size(); ++i)
+    check_input(tensors[i], "stack", fmt::format("tensors[{}]", i).c_str());
   for (std::size_t i = 1; i < tensors.size(); ++i)
     check(tensors[i].shape() == tensors[0].shape(),
           "stack: tensor {} has shape {} but tensor 0 has {} (shapes must match)", i,

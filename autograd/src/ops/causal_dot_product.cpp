@@ -49,7 +49,9 @@ struct CausalDotProductBackward final : Node {
 
 Tensor causal_dot_product(const Tensor& q, const Tensor& k, const Tensor& v,
                           const core::CausalDotProductOptions& options) {
-  check(q.defined() && k.defined() && v.defined(), "causal_dot_product: undefined tensor");
+  check_input(q, "causal_dot_product", "q");
+  check_input(k, "causal_dot_product", "k");
+  check_input(v, "causal_dot_product", "v");
   Tensor out = make_result(core::causal_dot_product(q.data(), k.data(), v.data(), options));
   if (auto node = record<CausalDotProductBackward>({q, k, v}, {out}, options)) {
     // Each gradient needs the other two inputs; the fused kernel checks all three shapes.

@@ -20,6 +20,7 @@ struct ClampBackward final : Node {
 }  // namespace
 
 Tensor clamp(const Tensor& x, double min, double max) {
+  check_input(x, "clamp", "x");
   Tensor out = make_result(core::clamp(x.data(), min, max));
   if (auto node = record<ClampBackward>({x}, {out}, min, max)) node->x = SavedTensor(x, false);
   return out;

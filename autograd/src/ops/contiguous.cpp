@@ -19,14 +19,19 @@ struct ToBackward final : Node {
 }  // namespace
 
 Tensor clone(const Tensor& x) {
+  check_input(x, "clone", "x");
   Tensor out = make_result(x.data().clone());
   record<CloneBackward>({x}, {out});
   return out;
 }
 
-Tensor contiguous(const Tensor& x) { return x.data().is_contiguous() ? x : clone(x); }
+Tensor contiguous(const Tensor& x) {
+  check_input(x, "contiguous", "x");
+  return x.data().is_contiguous() ? x : clone(x);
+}
 
 Tensor to(const Tensor& x, DType dtype) {
+  check_input(x, "to", "x");
   if (x.dtype() == dtype) return x;
   Tensor out = make_result(x.data().to(dtype));
   if (is_floating(dtype)) record<ToBackward>({x}, {out}, x.dtype());

@@ -66,6 +66,8 @@ struct Conv2dWeightGradBackward final : Node {
 
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
               const Conv2dOptions& options) {
+  check_input(x, "conv2d", "x");
+  check_input(weight, "conv2d", "weight");
   const core::Tensor b = bias.defined() ? bias.data() : core::Tensor();
   Tensor out = make_result(core::conv2d(x.data(), weight.data(), b, options));
   if (auto node = record<Conv2dBackward>({x, weight, bias}, {out}, options)) {
@@ -77,6 +79,8 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
 
 Tensor conv2d_input_grad(const Tensor& grad_out, const Tensor& weight, const Shape& input_shape,
                          const Conv2dOptions& options) {
+  check_input(grad_out, "conv2d_input_grad", "grad_out");
+  check_input(weight, "conv2d_input_grad", "weight");
   Tensor out = make_result(
       core::conv2d_backward_input(grad_out.data(), weight.data(), input_shape, options));
   if (auto node = record<Conv2dInputGradBackward>({grad_out, weight}, {out}, options)) {
@@ -88,6 +92,8 @@ Tensor conv2d_input_grad(const Tensor& grad_out, const Tensor& weight, const Sha
 
 Tensor conv2d_weight_grad(const Tensor& grad_out, const Tensor& x, const Shape& weight_shape,
                           const Conv2dOptions& options) {
+  check_input(grad_out, "conv2d_weight_grad", "grad_out");
+  check_input(x, "conv2d_weight_grad", "x");
   Tensor out =
       make_result(core::conv2d_backward_weight(grad_out.data(), x.data(), weight_shape, options));
   if (auto node = record<Conv2dWeightGradBackward>({grad_out, x}, {out}, options)) {

@@ -6,12 +6,15 @@
 
 #include <algorithm>
 
+#include "liandan/autograd/node.hpp"
 #include "liandan/autograd/ops.hpp"
 
 namespace liandan {
 
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
                         const core::ConvTranspose2dOptions& o) {
+  check_input(x, "conv_transpose2d", "x");
+  check_input(weight, "conv_transpose2d", "weight");
   const char* op = "conv_transpose2d";
   check(x.dim() == 4 && weight.dim() == 4,
         "{}: input {} and weight {} must be 4-D (N, C, H, W) and (C, O/groups, kH, kW)", op,

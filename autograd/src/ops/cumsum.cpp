@@ -17,6 +17,7 @@ struct CumsumBackward final : Node {
 }  // namespace
 
 Tensor cumsum(const Tensor& x, std::int64_t dim) {
+  check_input(x, "cumsum", "x");
   Tensor out = make_result(core::cumsum(x.data(), dim));
   record<CumsumBackward>({x}, {out}, dim);
   return out;

@@ -21,6 +21,8 @@ struct DivBackward final : Node {
 }  // namespace
 
 Tensor div(const Tensor& a, const Tensor& b) {
+  check_input(a, "div", "a");
+  check_input(b, "div", "b");
   Tensor out = make_result(core::div(a.data(), b.data()));
   if (auto node = record<DivBackward>({a, b}, {out})) {
     node->b = SavedTensor(b, false);

@@ -26,6 +26,7 @@ struct EluBackward final : Node {
 }  // namespace
 
 Tensor elu(const Tensor& x, double alpha) {
+  check_input(x, "elu", "x");
   Tensor out = make_result(core::elu(x.data(), alpha));
   if (auto node = record<EluBackward>({x}, {out}, alpha)) node->x = SavedTensor(x, false);
   return out;

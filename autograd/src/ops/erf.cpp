@@ -20,6 +20,7 @@ struct ErfBackward final : Node {
 }  // namespace
 
 Tensor erf(const Tensor& x) {
+  check_input(x, "erf", "x");
   Tensor out = make_result(core::erf(x.data()));
   if (auto node = record<ErfBackward>({x}, {out})) node->x = SavedTensor(x, false);
   return out;

@@ -17,6 +17,7 @@ struct ExpBackward final : Node {
 }  // namespace
 
 Tensor exp(const Tensor& x) {
+  check_input(x, "exp", "x");
   Tensor out = make_result(core::exp(x.data()));
   if (auto node = record<ExpBackward>({x}, {out})) node->y = SavedTensor(out, true);
   return out;

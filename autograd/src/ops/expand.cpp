@@ -15,6 +15,7 @@ struct ExpandBackward final : Node {
 }  // namespace
 
 Tensor expand(const Tensor& x, const Shape& shape) {
+  check_input(x, "expand", "x");
   Tensor out = make_result(x.data().expand(shape));
   record<ExpandBackward>({x}, {out});
   return mark_view(out, x);

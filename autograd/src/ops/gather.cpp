@@ -51,12 +51,17 @@ struct ScatterAddBackward final : Node {
 }  // namespace
 
 Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
+  check_input(x, "gather", "x");
+  check_input(index, "gather", "index");
   Tensor out = make_result(core::gather(x.data(), dim, index.data()));
   record<GatherBackward>({x}, {out}, x.shape(), dim, index);
   return out;
 }
 
 Tensor scatter_add(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src) {
+  check_input(x, "scatter_add", "x");
+  check_input(index, "scatter_add", "index");
+  check_input(src, "scatter_add", "src");
   Tensor out = make_result(core::scatter_add(x.data(), dim, index.data(), src.data()));
   record<ScatterAddBackward>({x, src}, {out}, src.shape(), dim, index);
   return out;

@@ -42,6 +42,7 @@ struct GeluBackward final : Node {
 }  // namespace
 
 Tensor gelu(const Tensor& x, GeluApprox approx) {
+  check_input(x, "gelu", "x");
   Tensor out = make_result(core::gelu(x.data(), approx));
   if (auto node = record<GeluBackward>({x}, {out}, approx)) node->x = SavedTensor(x, false);
   return out;

@@ -39,12 +39,17 @@ struct IndexAddBackward final : Node {
 }  // namespace
 
 Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
+  check_input(x, "index_select", "x");
+  check_input(index, "index_select", "index");
   Tensor out = make_result(core::index_select(x.data(), dim, index.data()));
   record<IndexSelectBackward>({x}, {out}, x.shape(), dim, index);
   return out;
 }
 
 Tensor index_add(const Tensor& x, std::int64_t dim, const Tensor& index, const Tensor& src) {
+  check_input(x, "index_add", "x");
+  check_input(index, "index_add", "index");
+  check_input(src, "index_add", "src");
   Tensor out = make_result(core::index_add(x.data(), dim, index.data(), src.data()));
   record<IndexAddBackward>({x, src}, {out}, dim, index);
   return out;

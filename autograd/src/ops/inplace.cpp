@@ -16,7 +16,6 @@ namespace liandan {
 namespace {
 
 void check_inplace(const Tensor& self, const char* op) {
-  check(self.defined(), "{}: undefined tensor", op);
   if (!GradMode::enabled()) return;
   check(!(self.is_leaf() && self.requires_grad()),
         "{}: a leaf tensor of shape {} that requires grad cannot be modified in place while grad "
@@ -55,6 +54,8 @@ struct InplaceBackward final : Node {
 }  // namespace
 
 void add_(const Tensor& self, const Tensor& other, double alpha) {
+  check_input(self, "add_", "self");
+  check_input(other, "add_", "other");
   check_inplace(self, "add_");
   core::add_(self.data(), other.data(), alpha);
   if (auto node = record<InplaceBackward>({self, other}, {self}, "AddInplaceBackward", alpha))
@@ -62,6 +63,8 @@ void add_(const Tensor& self, const Tensor& other, double alpha) {
 }
 
 void mul_(const Tensor& self, const Tensor& other) {
+  check_input(self, "mul_", "self");
+  check_input(other, "mul_", "other");
   check_inplace(self, "mul_");
   const bool grad = needs_grad({&self, &other});
   const Tensor old_self = grad && other.requires_grad() ? Tensor(self.data().clone()) : Tensor();
@@ -78,6 +81,8 @@ void mul_(const Tensor& self, double value) {
 }
 
 void copy_(const Tensor& self, const Tensor& src) {
+  check_input(self, "copy_", "self");
+  check_input(src, "copy_", "src");
   check_inplace(self, "copy_");
   self.data().copy_(src.data());
   if (auto node = record<InplaceBackward>({self, src}, {self}, "CopyBackward", 1.0)) {
@@ -87,6 +92,7 @@ void copy_(const Tensor& self, const Tensor& src) {
 }
 
 void fill_(const Tensor& self, double value) {
+  check_input(self, "fill_", "self");
   check_inplace(self, "fill_");
   self.data().fill_(value);
   if (auto node = record<InplaceBackward>({self}, {self}, "FillBackward", 1.0))

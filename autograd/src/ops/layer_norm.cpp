@@ -130,7 +130,7 @@ struct LayerNormBackward final : Node {
 
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight,
                   const Tensor& bias, double eps) {
-  check(x.defined(), "layer_norm: undefined input");
+  check_input(x, "layer_norm", "x");
   core::LayerNormResult r = core::layer_norm(x.data(), normalized_shape,
                                              weight.defined() ? weight.data() : core::Tensor(),
                                              bias.defined() ? bias.data() : core::Tensor(), eps);

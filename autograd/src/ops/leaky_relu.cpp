@@ -21,6 +21,7 @@ struct LeakyReluBackward final : Node {
 }  // namespace
 
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
+  check_input(x, "leaky_relu", "x");
   Tensor out = make_result(core::leaky_relu(x.data(), negative_slope));
   if (auto node = record<LeakyReluBackward>({x}, {out}, negative_slope))
     node->x = SavedTensor(x, false);

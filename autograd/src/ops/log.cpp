@@ -17,6 +17,7 @@ struct LogBackward final : Node {
 }  // namespace
 
 Tensor log(const Tensor& x) {
+  check_input(x, "log", "x");
   Tensor out = make_result(core::log(x.data()));
   if (auto node = record<LogBackward>({x}, {out})) node->x = SavedTensor(x, false);
   return out;

@@ -40,8 +40,8 @@ struct MatmulBackward final : Node {
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
-  check(a.defined(), "matmul: undefined tensor (argument a)");
-  check(b.defined(), "matmul: undefined tensor (argument b)");
+  check_input(a, "matmul", "a");
+  check_input(b, "matmul", "b");
   // 1-D operands as torch.matmul: a vector a is a row (1, K) and b a column (K, 1), whose
   // added dim is removed from the result; both vectors give the dot product, 0-d.
   if ((a.dim() == 1 && b.dim() >= 1) || (b.dim() == 1 && a.dim() >= 1)) {

@@ -43,12 +43,15 @@ ValuesIndices extreme(const Tensor& x, std::int64_t dim, bool keepdim, bool is_m
 }  // namespace
 
 ValuesIndices max(const Tensor& x, std::int64_t dim, bool keepdim) {
+  check_input(x, "max", "x");
   return extreme(x, dim, keepdim, true);
 }
 ValuesIndices min(const Tensor& x, std::int64_t dim, bool keepdim) {
+  check_input(x, "min", "x");
   return extreme(x, dim, keepdim, false);
 }
 Tensor argmax(const Tensor& x, std::int64_t dim, bool keepdim) {
+  check_input(x, "argmax", "x");
   return Tensor(core::argmax(x.data(), dim, keepdim));
 }
 

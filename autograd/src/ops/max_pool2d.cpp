@@ -27,6 +27,7 @@ struct MaxPool2dBackward final : Node {
 }  // namespace
 
 Tensor max_pool2d(const Tensor& x, const core::Pool2dOptions& options) {
+  check_input(x, "max_pool2d", "x");
   Tensor out = make_result(core::max_pool2d(x.data(), options));
   if (auto node = record<MaxPool2dBackward>({x}, {out}, x.shape())) {
     const core::Tensor arg = core::max_pool2d_indices(x.data(), options);

@@ -39,7 +39,15 @@ Tensor extreme(const Tensor& a, const Tensor& b, bool is_max) {
 
 }  // namespace
 
-Tensor maximum(const Tensor& a, const Tensor& b) { return extreme(a, b, true); }
-Tensor minimum(const Tensor& a, const Tensor& b) { return extreme(a, b, false); }
+Tensor maximum(const Tensor& a, const Tensor& b) {
+  check_input(a, "maximum", "a");
+  check_input(b, "maximum", "b");
+  return extreme(a, b, true);
+}
+Tensor minimum(const Tensor& a, const Tensor& b) {
+  check_input(a, "minimum", "a");
+  check_input(b, "minimum", "b");
+  return extreme(a, b, false);
+}
 
 }  // namespace liandan

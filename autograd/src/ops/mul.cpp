@@ -18,6 +18,8 @@ struct MulBackward final : Node {
 }  // namespace
 
 Tensor mul(const Tensor& a, const Tensor& b) {
+  check_input(a, "mul", "a");
+  check_input(b, "mul", "b");
   Tensor out = make_result(core::mul(a.data(), b.data()));
   if (auto node = record<MulBackward>({a, b}, {out})) {
     if (node->needs_input_grad(0)) node->b = SavedTensor(b, false);

@@ -13,6 +13,7 @@ struct NegBackward final : Node {
 }  // namespace
 
 Tensor neg(const Tensor& x) {
+  check_input(x, "neg", "x");
   Tensor out = make_result(core::neg(x.data()));
   record<NegBackward>({x}, {out});
   return out;

@@ -43,7 +43,7 @@ struct NormBackward final : Node {
 }  // namespace
 
 Tensor norm(const Tensor& x, double p, const DimList& dims, bool keepdim) {
-  check(x.defined(), "norm: undefined tensor (argument x)");
+  check_input(x, "norm", "x");
   check(is_floating(x.dtype()), "norm: expected a floating tensor, got {} {}", x.shape(),
         x.dtype());
   check(p > 0, "norm: p must be positive, got {}", p);

@@ -17,6 +17,7 @@ struct PermuteBackward final : Node {
 }  // namespace
 
 Tensor permute(const Tensor& x, const Dims& dims) {
+  check_input(x, "permute", "x");
   Tensor out = make_result(x.data().permute(dims.span()));
   if (needs_grad({&x})) {
     Dims inverse = Dims::filled(dims.size(), 0);
@@ -27,6 +28,7 @@ Tensor permute(const Tensor& x, const Dims& dims) {
 }
 
 Tensor transpose(const Tensor& x, std::int64_t d0, std::int64_t d1) {
+  check_input(x, "transpose", "x");
   Dims dims = Dims::filled(x.dim(), 0);
   for (int i = 0; i < x.dim(); ++i) dims[i] = i;
   if (x.dim() > 0)

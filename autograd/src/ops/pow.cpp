@@ -46,12 +46,15 @@ struct PowBackward final : Node {
 }  // namespace
 
 Tensor pow(const Tensor& x, double exponent) {
+  check_input(x, "pow", "x");
   Tensor out = make_result(core::pow(x.data(), exponent));
   if (auto node = record<PowScalarBackward>({x}, {out}, exponent)) node->x = SavedTensor(x, false);
   return out;
 }
 
 Tensor pow(const Tensor& a, const Tensor& b) {
+  check_input(a, "pow", "a");
+  check_input(b, "pow", "b");
   Tensor out = make_result(core::pow(a.data(), b.data()));
   if (auto node = record<PowBackward>({a, b}, {out})) {
     node->a = SavedTensor(a, false);

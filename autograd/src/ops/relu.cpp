@@ -19,6 +19,7 @@ struct ReluBackward final : Node {
 }  // namespace
 
 Tensor relu(const Tensor& x) {
+  check_input(x, "relu", "x");
   Tensor out = make_result(core::relu(x.data()));
   if (auto node = record<ReluBackward>({x}, {out})) node->y = SavedTensor(out, true);
   return out;

@@ -23,8 +23,12 @@ Tensor record_reshape(const Tensor& x, core::Tensor data) {
 
 }  // namespace
 
-Tensor view(const Tensor& x, const Shape& shape) { return record_reshape(x, x.data().view(shape)); }
+Tensor view(const Tensor& x, const Shape& shape) {
+  check_input(x, "view", "x");
+  return record_reshape(x, x.data().view(shape));
+}
 Tensor reshape(const Tensor& x, const Shape& shape) {
+  check_input(x, "reshape", "x");
   if (x.shape() == shape) return x;
   return record_reshape(x, x.data().reshape(shape));
 }

@@ -22,7 +22,7 @@ struct RopeBackward final : Node {
 }  // namespace
 
 Tensor rope(const Tensor& x, const core::Tensor& cos, const core::Tensor& sin, bool inverse) {
-  check(x.defined(), "rope: undefined input");
+  check_input(x, "rope", "x");
   Tensor out = make_result(core::rope(x.data(), cos, sin, inverse));
   record<RopeBackward>({x}, {out}, cos, sin, inverse);
   return out;

@@ -18,6 +18,7 @@ struct SigmoidBackward final : Node {
 }  // namespace
 
 Tensor sigmoid(const Tensor& x) {
+  check_input(x, "sigmoid", "x");
   Tensor out = make_result(core::sigmoid(x.data()));
   if (auto node = record<SigmoidBackward>({x}, {out})) node->y = SavedTensor(out, true);
   return out;

@@ -19,6 +19,7 @@ struct SiluBackward final : Node {
 }  // namespace
 
 Tensor silu(const Tensor& x) {
+  check_input(x, "silu", "x");
   Tensor out = make_result(core::silu(x.data()));
   if (auto node = record<SiluBackward>({x}, {out})) node->x = SavedTensor(x, false);
   return out;

@@ -33,6 +33,7 @@ struct SliceScatterBackward final : Node {
 
 Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t end,
              std::int64_t step) {
+  check_input(x, "slice", "x");
   Tensor out = make_result(x.data().slice(dim, start, end, step));
   record<SliceBackward>({x}, {out}, x.shape(), SliceArgs{dim, start, end, step});
   return mark_view(out, x);
@@ -40,6 +41,7 @@ Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t
 
 Tensor slice_scatter(const Tensor& src, const Shape& shape, std::int64_t dim, std::int64_t start,
                      std::int64_t end, std::int64_t step) {
+  check_input(src, "slice_scatter", "src");
   core::Tensor data = core::Tensor::zeros(shape, src.dtype());
   const core::Tensor window = data.slice(dim, start, end, step);
   check(window.shape() == src.shape(),
@@ -52,6 +54,7 @@ Tensor slice_scatter(const Tensor& src, const Shape& shape, std::int64_t dim, st
 }
 
 Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t length) {
+  check_input(x, "narrow", "x");
   check(x.dim() > 0, "narrow: cannot narrow a 0-dim tensor");
   const std::int64_t size = x.size(dim);
   if (start < 0) start += size;
@@ -62,6 +65,7 @@ Tensor narrow(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_
 }
 
 Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index) {
+  check_input(x, "select", "x");
   check(x.dim() > 0, "select: cannot select from a 0-dim tensor");
   const std::int64_t size = x.size(dim);
   const std::int64_t i = index < 0 ? index + size : index;

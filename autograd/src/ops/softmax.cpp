@@ -32,7 +32,13 @@ Tensor softmax_impl(const Tensor& x, std::int64_t dim, bool is_log) {
 
 }  // namespace
 
-Tensor softmax(const Tensor& x, std::int64_t dim) { return softmax_impl(x, dim, false); }
-Tensor log_softmax(const Tensor& x, std::int64_t dim) { return softmax_impl(x, dim, true); }
+Tensor softmax(const Tensor& x, std::int64_t dim) {
+  check_input(x, "softmax", "x");
+  return softmax_impl(x, dim, false);
+}
+Tensor log_softmax(const Tensor& x, std::int64_t dim) {
+  check_input(x, "log_softmax", "x");
+  return softmax_impl(x, dim, true);
+}
 
 }  // namespace liandan

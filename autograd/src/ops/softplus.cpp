@@ -23,6 +23,7 @@ struct SoftplusBackward final : Node {
 }  // namespace
 
 Tensor softplus(const Tensor& x, double beta, double threshold) {
+  check_input(x, "softplus", "x");
   Tensor out = make_result(core::softplus(x.data(), beta, threshold));
   if (auto node = record<SoftplusBackward>({x}, {out}, beta, threshold))
     node->x = SavedTensor(x, false);

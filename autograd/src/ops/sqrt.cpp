@@ -17,11 +17,15 @@ struct SqrtBackward final : Node {
 }  // namespace
 
 Tensor sqrt(const Tensor& x) {
+  check_input(x, "sqrt", "x");
   Tensor out = make_result(core::sqrt(x.data()));
   if (auto node = record<SqrtBackward>({x}, {out})) node->y = SavedTensor(out, true);
   return out;
 }
 
-Tensor rsqrt(const Tensor& x) { return 1.0 / sqrt(x); }
+Tensor rsqrt(const Tensor& x) {
+  check_input(x, "rsqrt", "x");
+  return 1.0 / sqrt(x);
+}
 
 }  // namespace liandan

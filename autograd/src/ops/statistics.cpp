@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "liandan/autograd/node.hpp"
 #include "liandan/autograd/ops.hpp"
 
 namespace liandan {
@@ -22,7 +23,7 @@ double reduced_count(const Tensor& x, const DimList& dims) {
 }
 
 void check_floating(const Tensor& x, const char* op) {
-  check(x.defined(), "{}: undefined tensor", op);
+  check_input(x, op, "x");
   check(is_floating(x.dtype()), "{}: expected a floating tensor, got {} {}", op, x.shape(),
         x.dtype());
 }
@@ -30,12 +31,14 @@ void check_floating(const Tensor& x, const char* op) {
 }  // namespace
 
 Tensor mean(const Tensor& x, const DimList& dims, bool keepdim) {
+  check_input(x, "mean", "x");
   check_floating(x, "mean");
   return div(sum(x, dims, keepdim), scalar_like(x, reduced_count(x, dims)));
 }
 
 // var = sum((x - mean)^2) / max(n - correction, 0), as PyTorch.
 Tensor var(const Tensor& x, const DimList& dims, double correction, bool keepdim) {
+  check_input(x, "var", "x");
   check_floating(x, "var");
   const Tensor centered = x - mean(x, dims, true);
   const double n = std::max(reduced_count(x, dims) - correction, 0.0);
@@ -46,6 +49,7 @@ Tensor var(const Tensor& x, const DimList& dims, double correction, bool keepdim
 // depend on it (its gradient is softmax(x) either way), it only keeps exp from overflowing.
 // Groups whose max is infinite use m = 0 (as PyTorch).
 Tensor logsumexp(const Tensor& x, const DimList& dims, bool keepdim) {
+  check_input(x, "logsumexp", "x");
   check_floating(x, "logsumexp");
   const core::Tensor m = core::amax(x.data(), dims, true);
   const Tensor shift(core::where(core::eq(core::abs(m), std::numeric_limits<double>::infinity()),

@@ -30,7 +30,7 @@ struct StdBackward final : Node {
 }  // namespace
 
 Tensor std(const Tensor& x, const DimList& dims, double correction, bool keepdim) {
-  check(x.defined(), "std: undefined tensor (argument x)");
+  check_input(x, "std", "x");
   check(is_floating(x.dtype()), "std: expected a floating tensor, got {} {}", x.shape(), x.dtype());
   Tensor out = make_result(core::std(x.data(), dims, correction, keepdim));
   const Shape kept = core::reduced_shape(x.shape(), dims, true);

@@ -17,6 +17,7 @@ struct SumBackward final : Node {
 }  // namespace
 
 Tensor sum(const Tensor& x, const DimList& dims, bool keepdim) {
+  check_input(x, "sum", "x");
   Tensor out = make_result(core::sum(x.data(), dims, keepdim));
   record<SumBackward>({x}, {out}, x.shape(), core::reduced_shape(x.shape(), dims, true));
   return out;

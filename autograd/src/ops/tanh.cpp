@@ -18,6 +18,7 @@ struct TanhBackward final : Node {
 }  // namespace
 
 Tensor tanh(const Tensor& x) {
+  check_input(x, "tanh", "x");
   Tensor out = make_result(core::tanh(x.data()));
   if (auto node = record<TanhBackward>({x}, {out})) node->y = SavedTensor(out, true);
   return out;

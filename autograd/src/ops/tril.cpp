@@ -22,12 +22,14 @@ struct TriuBackward final : Node {
 }  // namespace
 
 Tensor tril(const Tensor& x, std::int64_t k) {
+  check_input(x, "tril", "x");
   Tensor out = make_result(core::tril(x.data(), k));
   record<TrilBackward>({x}, {out}, k);
   return out;
 }
 
 Tensor triu(const Tensor& x, std::int64_t k) {
+  check_input(x, "triu", "x");
   Tensor out = make_result(core::triu(x.data(), k));
   record<TriuBackward>({x}, {out}, k);
   return out;

@@ -21,6 +21,9 @@ struct WhereBackward final : Node {
 }  // namespace
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  check_input(cond, "where", "cond");
+  check_input(a, "where", "a");
+  check_input(b, "where", "b");
   Tensor out = make_result(core::where(cond.data(), a.data(), b.data()));
   if (auto node = record<WhereBackward>({a, b}, {out})) node->cond = SavedTensor(cond, false);
   return out;

@@ -131,6 +131,10 @@ class SavedTensor {
 bool needs_grad(std::initializer_list<const Tensor*> inputs);
 bool needs_grad(const std::vector<Tensor>& inputs);
 
+// An op's input must be defined: "mul: undefined tensor (argument b)" (an empty Tensor() is
+// what .grad() is before any backward, and what an optional argument left out is).
+void check_input(const Tensor& t, const char* op, const char* arg);
+
 // The edge a gradient for t flows along: its grad_fn, or its leaf's AccumulateGrad node.
 Edge gradient_edge(const Tensor& t);
 

@@ -33,16 +33,17 @@ class Tensor {
 
   // ---- data and metadata
   bool defined() const { return impl_ != nullptr; }
-  const core::Tensor& data() const;
-  DType dtype() const { return data().dtype(); }
-  const Shape& shape() const { return data().shape(); }
-  int dim() const { return data().dim(); }
-  std::int64_t size(std::int64_t d) const { return data().size(d); }
-  std::int64_t numel() const { return data().numel(); }
-  double item() const { return data().item(); }
+  // These are errors on an undefined Tensor, naming the method.
+  const core::Tensor& data() const { return checked("data"); }
+  DType dtype() const { return checked("dtype").dtype(); }
+  const Shape& shape() const { return checked("shape").shape(); }
+  int dim() const { return checked("dim").dim(); }
+  std::int64_t size(std::int64_t d) const { return checked("size").size(d); }
+  std::int64_t numel() const { return checked("numel").numel(); }
+  double item() const { return checked("item").item(); }
   template <typename T>
   std::vector<T> to_vector() const {
-    return data().to_vector<T>();
+    return checked("to_vector").to_vector<T>();
   }
   std::string str() const;
 
@@ -63,6 +64,9 @@ class Tensor {
   void register_hook(GradHook hook) const;
   // A new leaf sharing this data, outside any graph.
   Tensor detach() const;
+  // This tensor in another dtype, differentiable (the gradient comes back in this dtype); itself
+  // when it already has that dtype. Binary ops do not promote: a.to(b.dtype()) + b.
+  Tensor to(DType dtype) const;
 
   // Backpropagates from this tensor; grad defaults to 1 for a one-element tensor.
   void backward(const Tensor& grad = {}, bool retain_graph = false,
@@ -78,6 +82,8 @@ class Tensor {
   }
 
  private:
+  const core::Tensor& checked(const char* method) const;
+
   std::shared_ptr<TensorImpl> impl_;
 };
 
