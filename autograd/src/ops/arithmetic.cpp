@@ -44,36 +44,20 @@ Tensor operator/(double a, const Tensor& b) {
 }
 
 // Comparisons: data only, outside any graph.
-Tensor eq(const Tensor& a, const Tensor& b) {
-  check_input(a, "eq", "a");
-  check_input(b, "eq", "b");
-  return Tensor(core::eq(a.data(), b.data()));
+namespace {
+Tensor compare(const Tensor& a, const Tensor& b, const char* op,
+               core::Tensor (*f)(const core::Tensor&, const core::Tensor&)) {
+  check_input(a, op, "a");
+  check_input(b, op, "b");
+  return Tensor(f(a.data(), b.data()));
 }
-Tensor ne(const Tensor& a, const Tensor& b) {
-  check_input(a, "ne", "a");
-  check_input(b, "ne", "b");
-  return Tensor(core::ne(a.data(), b.data()));
-}
-Tensor lt(const Tensor& a, const Tensor& b) {
-  check_input(a, "lt", "a");
-  check_input(b, "lt", "b");
-  return Tensor(core::lt(a.data(), b.data()));
-}
-Tensor le(const Tensor& a, const Tensor& b) {
-  check_input(a, "le", "a");
-  check_input(b, "le", "b");
-  return Tensor(core::le(a.data(), b.data()));
-}
-Tensor gt(const Tensor& a, const Tensor& b) {
-  check_input(a, "gt", "a");
-  check_input(b, "gt", "b");
-  return Tensor(core::gt(a.data(), b.data()));
-}
-Tensor ge(const Tensor& a, const Tensor& b) {
-  check_input(a, "ge", "a");
-  check_input(b, "ge", "b");
-  return Tensor(core::ge(a.data(), b.data()));
-}
+}  // namespace
+Tensor eq(const Tensor& a, const Tensor& b) { return compare(a, b, "eq", core::eq); }
+Tensor ne(const Tensor& a, const Tensor& b) { return compare(a, b, "ne", core::ne); }
+Tensor lt(const Tensor& a, const Tensor& b) { return compare(a, b, "lt", core::lt); }
+Tensor le(const Tensor& a, const Tensor& b) { return compare(a, b, "le", core::le); }
+Tensor gt(const Tensor& a, const Tensor& b) { return compare(a, b, "gt", core::gt); }
+Tensor ge(const Tensor& a, const Tensor& b) { return compare(a, b, "ge", core::ge); }
 Tensor gt(const Tensor& a, double b) {
   check_input(a, "gt", "a");
   return Tensor(core::gt(a.data(), b));
