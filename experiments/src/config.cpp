@@ -132,4 +132,23 @@ Config Config::at(const std::string& section) const {
   return Config(n, full(section));
 }
 
+std::optional<FieldValue> field_value(const Config& section, const std::string& key,
+                                      FieldKind kind) {
+  if (!section.has(key)) return std::nullopt;
+  switch (kind) {
+    case FieldKind::flag:
+      return section.get<bool>(key);
+    case FieldKind::integer:
+      return section.get<std::int64_t>(key);
+    case FieldKind::number:
+      return section.get<double>(key);
+    case FieldKind::choice:
+    case FieldKind::text:
+      return section.get<std::string>(key);
+    case FieldKind::axes:
+      return section.get<std::vector<std::int64_t>>(key);
+  }
+  return std::nullopt;
+}
+
 }  // namespace liandan::experiments

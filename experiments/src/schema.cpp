@@ -42,6 +42,41 @@ Key flag_key(std::string path, bool fallback, std::string help) {
           .fallback = fallback ? "true" : "false",
           .help = std::move(help)};
 }
+Key key_of(const std::string& path, FieldKind kind, const std::optional<FieldValue>& fallback,
+           const std::string& help, const Range& range, const std::vector<std::string>& choices,
+           bool optional) {
+  Key key{.path = path,
+          .help = help,
+          .min = range.min,
+          .max = range.max,
+          .open_max = range.open_max,
+          .choices = choices};
+  switch (kind) {
+    case FieldKind::flag:
+      key.type = Type::boolean;
+      break;
+    case FieldKind::integer:
+      key.type = Type::integer;
+      break;
+    case FieldKind::number:
+      key.type = Type::number;
+      break;
+    case FieldKind::choice:
+    case FieldKind::text:
+      key.type = Type::string;
+      break;
+    case FieldKind::axes:
+      key.type = Type::integers;
+      break;
+  }
+  // Key's fallback is YAML text where "" means required: an empty string default is "''".
+  if (fallback)
+    key.fallback = str(*fallback).empty() ? "''" : str(*fallback);
+  else if (optional)
+    key.fallback = "~";
+  return key;
+}
+
 namespace {
 
 std::string join(const std::string& prefix, const std::string& name) {
@@ -96,6 +131,8 @@ const char* type_name(Type type) {
       return "a string";
     case Type::strings:
       return "a string or a list of strings";
+    case Type::integers:
+      return "an integer or a list of integers";
     case Type::list:
       return "a list of sections";
     case Type::map:
@@ -241,6 +278,22 @@ class Validator {
         }
         return out;
       }
+      case Type::integers: {
+        YAML::Node out(YAML::NodeType::Sequence);
+        const auto item = [&](const YAML::Node& n) {
+          long long v = 0;
+          if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v))
+            fail(n, full, fmt::format("expected an integer in the list, got {}", describe(n)));
+          out.push_back(fmt::format("{}", v));
+        };
+        if (given.IsScalar())
+          item(given);
+        else if (given.IsSequence())
+          for (const YAML::Node& n : given) item(n);
+        else
+          expected();
+        return out;
+      }
       case Type::list: {
         if (!given.IsSequence()) expected();
         YAML::Node out(YAML::NodeType::Sequence);
@@ -373,31 +426,6 @@ void set_dotted(YAML::Node& root, const std::string& dotted, const std::string& 
     YAML::Node next = cur[part];
     cur.reset(next);
   }
-}
-
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
-
-std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
-  std::string best;
-  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 3) + 1;
-  for (const std::string& c : candidates) {
-    const std::size_t d = edit_distance(word, c);
-    if (d < best_distance) best = c, best_distance = d;
-  }
-  return best;
 }
 
 }  // namespace liandan::experiments

@@ -122,10 +122,3 @@ TEST_CASE("Config: Config::load names the file") {
                        doctest::Contains("cannot open"), Error);
 }
 
-TEST_CASE("edit_distance and nearest") {
-  CHECK(edit_distance("lr", "lrr") == 1);
-  CHECK(edit_distance("kitten", "sitting") == 3);
-  CHECK(edit_distance("", "abc") == 3);
-  CHECK(nearest("wieght_decay", {"lr", "weight_decay", "beta1"}) == "weight_decay");
-  CHECK(nearest("xyz", {"lr", "weight_decay"}).empty());
-}

@@ -10,6 +10,7 @@
 #include "liandan/core/dtype.hpp"
 #include "liandan/core/elementwise.hpp"
 #include "liandan/core/error.hpp"
+#include "liandan/core/fields.hpp"
 #include "liandan/core/indexing.hpp"
 #include "liandan/core/join.hpp"
 #include "liandan/core/linear_attention.hpp"

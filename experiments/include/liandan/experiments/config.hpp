@@ -17,6 +17,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,22 @@ class Config {
   YAML::Node node_;
   std::string prefix_;
 };
+
+// The value of a resolved key as the field kind reads it (a null key: nullopt).
+std::optional<FieldValue> field_value(const Config& section, const std::string& key,
+                                      FieldKind kind);
+
+// An options struct read from a resolved config section through its field table (Note [Field
+// tables]): every row's key relative to section, prefix + the field's name. The schema made
+// by keys_of has already checked and defaulted the values; assign checks them again.
+template <typename S>
+S bind(const Config& section, const Fields<S>& table, const std::string& prefix = "") {
+  S out{};
+  for (const Field<S>& f : table)
+    if (const std::optional<FieldValue> v = field_value(section, prefix + f.name, f.kind))
+      assign(out, table, f.name, *v, section.prefix());
+  return out;
+}
 
 // The schema of a run config with the given task (its model.* and data.* keys), every
 // optimizer's and schedule's options (variants, Note [Config schema]) and the common keys.

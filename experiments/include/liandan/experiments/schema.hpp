@@ -20,16 +20,19 @@
 #include <string>
 #include <vector>
 
+#include "liandan/core/fields.hpp"
+
 namespace liandan::experiments {
 
 enum class Type {
-  integer,  // a whole number (int64)
-  number,   // a real number (double); integers are accepted
-  boolean,  // true / false
-  string,   // one scalar; `choices` restricts it
-  strings,  // a list of scalars; a single scalar is read as a one-element list
-  list,     // a list of maps, each checked against `items`
-  map,      // a map whose keys the schema leaves to its user (a sweep's grid)
+  integer,   // a whole number (int64)
+  number,    // a real number (double); integers are accepted
+  boolean,   // true / false
+  string,    // one scalar; `choices` restricts it
+  strings,   // a list of scalars; a single scalar is read as a one-element list
+  integers,  // a list of whole numbers (axes); a single one is read as a one-element list
+  list,      // a list of maps, each checked against `items`
+  map,       // a map whose keys the schema leaves to its user (a sweep's grid)
 };
 
 struct Key {
@@ -54,6 +57,25 @@ Key choice_key(std::string path, std::string fallback, std::string help,
                std::vector<std::string> choices);
 Key flag_key(std::string path, bool fallback, std::string help);
 
+// The schema rows of an options struct's field table (Note [Field tables]), each path
+// prefix + the field's name, its default read from a default-constructed S (an optional field
+// is optional and unset: "~"). when makes them variants (Note [Config schema]).
+Key key_of(const std::string& path, FieldKind kind, const std::optional<FieldValue>& fallback,
+           const std::string& help, const Range& range, const std::vector<std::string>& choices,
+           bool optional);
+template <typename S>
+std::vector<Key> keys_of(const Fields<S>& table, const std::string& prefix = "",
+                         const std::string& when = "") {
+  const S defaults{};
+  std::vector<Key> keys;
+  for (const Field<S>& f : table) {
+    keys.push_back(
+        key_of(prefix + f.name, f.kind, f.get(defaults), f.help, f.range, f.choices, f.optional));
+    keys.back().when = when;
+  }
+  return keys;
+}
+
 // Where the values came from: the file name used in messages, and the `--set` text of every
 // overridden dotted key.
 struct Source {
@@ -67,10 +89,5 @@ YAML::Node validate(const YAML::Node& raw, const std::vector<Key>& schema, const
 
 // Sets the dotted key in root to value (parsed as YAML, e.g. "3e-4", "[a, b]"), creating sections.
 void set_dotted(YAML::Node& root, const std::string& dotted, const std::string& value);
-
-// Levenshtein distance; the "did you mean" suggestion picks the nearest candidate within
-// max(2, |word| / 3) edits, or "" if none is that close.
-std::size_t edit_distance(const std::string& a, const std::string& b);
-std::string nearest(const std::string& word, const std::vector<std::string>& candidates);
 
 }  // namespace liandan::experiments
