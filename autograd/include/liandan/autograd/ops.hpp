@@ -23,6 +23,7 @@
 #include "liandan/core/conv.hpp"
 #include "liandan/core/elementwise.hpp"
 #include "liandan/core/linear_attention.hpp"
+#include "liandan/core/pool.hpp"
 #include "liandan/core/reduce.hpp"
 
 namespace liandan {
