@@ -103,6 +103,64 @@ Tensor Tensor::detach() const { return Tensor(data(), false); }
 
 Tensor Tensor::to(DType dtype) const { return liandan::to(*this, dtype); }
 
+Tensor Tensor::view(const Shape& shape) const { return liandan::view(*this, shape); }
+Tensor Tensor::reshape(const Shape& shape) const { return liandan::reshape(*this, shape); }
+Tensor Tensor::flatten(std::int64_t start, std::int64_t end) const {
+  return liandan::flatten(*this, start, end);
+}
+Tensor Tensor::permute(const Dims& dims) const { return liandan::permute(*this, dims); }
+Tensor Tensor::transpose(std::int64_t d0, std::int64_t d1) const {
+  return liandan::transpose(*this, d0, d1);
+}
+Tensor Tensor::unsqueeze(std::int64_t dim) const { return liandan::unsqueeze(*this, dim); }
+Tensor Tensor::squeeze(std::int64_t dim) const { return liandan::squeeze(*this, dim); }
+Tensor Tensor::expand(const Shape& shape) const { return liandan::expand(*this, shape); }
+Tensor Tensor::narrow(std::int64_t dim, std::int64_t start, std::int64_t length) const {
+  return liandan::narrow(*this, dim, start, length);
+}
+Tensor Tensor::select(std::int64_t dim, std::int64_t index) const {
+  return liandan::select(*this, dim, index);
+}
+Tensor Tensor::contiguous() const { return liandan::contiguous(*this); }
+Tensor Tensor::clone() const { return liandan::clone(*this); }
+Tensor Tensor::sum(const DimList& dims, bool keepdim) const {
+  return liandan::sum(*this, dims, keepdim);
+}
+Tensor Tensor::mean(const DimList& dims, bool keepdim) const {
+  return liandan::mean(*this, dims, keepdim);
+}
+Tensor Tensor::amax(const DimList& dims, bool keepdim) const {
+  return liandan::amax(*this, dims, keepdim);
+}
+Tensor Tensor::amin(const DimList& dims, bool keepdim) const {
+  return liandan::amin(*this, dims, keepdim);
+}
+Tensor Tensor::var(const DimList& dims, double correction, bool keepdim) const {
+  return liandan::var(*this, dims, correction, keepdim);
+}
+Tensor Tensor::std(const DimList& dims, double correction, bool keepdim) const {
+  return liandan::std(*this, dims, correction, keepdim);
+}
+Tensor Tensor::norm(double p, const DimList& dims, bool keepdim) const {
+  return liandan::norm(*this, p, dims, keepdim);
+}
+Tensor Tensor::argmax(std::int64_t dim, bool keepdim) const {
+  return liandan::argmax(*this, dim, keepdim);
+}
+Tensor Tensor::softmax(std::int64_t dim) const { return liandan::softmax(*this, dim); }
+Tensor Tensor::log_softmax(std::int64_t dim) const { return liandan::log_softmax(*this, dim); }
+Tensor Tensor::matmul(const Tensor& other) const { return liandan::matmul(*this, other); }
+Tensor Tensor::exp() const { return liandan::exp(*this); }
+Tensor Tensor::log() const { return liandan::log(*this); }
+Tensor Tensor::sqrt() const { return liandan::sqrt(*this); }
+Tensor Tensor::rsqrt() const { return liandan::rsqrt(*this); }
+Tensor Tensor::abs() const { return liandan::abs(*this); }
+Tensor Tensor::tanh() const { return liandan::tanh(*this); }
+Tensor Tensor::sigmoid() const { return liandan::sigmoid(*this); }
+Tensor Tensor::relu() const { return liandan::relu(*this); }
+Tensor Tensor::pow(double exponent) const { return liandan::pow(*this, exponent); }
+Tensor Tensor::clamp(double min, double max) const { return liandan::clamp(*this, min, max); }
+
 void Tensor::backward(const Tensor& grad, bool retain_graph, bool create_graph) const {
   autograd::backward({*this}, grad.defined() ? std::vector<Tensor>{grad} : std::vector<Tensor>{},
                      retain_graph, create_graph);

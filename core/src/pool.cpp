@@ -11,8 +11,8 @@
 #include <cmath>
 #include <limits>
 
-#include "liandan/core/conv.hpp"
 #include "liandan/core/parallel.hpp"
+#include "liandan/core/pool.hpp"
 
 namespace liandan::core {
 namespace {

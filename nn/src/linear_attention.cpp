@@ -37,13 +37,15 @@ Tensor linear_attention(const Tensor& q, const Tensor& k, const Tensor& v,
         q.shape(), k.shape());
   const Tensor phi_q = phi(o, q);  // (B, H, T_q, D)
   Tensor phi_k = phi(o, k);        // (B, H, T_k, D)
-  if (o.key_padding_mask.defined()) {
-    const Tensor& mask = o.key_padding_mask;
-    check(mask.dtype() == DType::b8 && mask.shape() == Shape{B, T_k},
-          "{}: key_padding_mask must be bool (B, T_k) = [{},{}], got {} {}", op, B, T_k,
-          mask.dtype(), mask.shape());
-    const Tensor keep = 1.0 - to(mask, phi_k.dtype());  // (B, T_k): 0 where padded
-    phi_k = phi_k * reshape(keep, {B, 1, T_k, 1});
+  if (o.mask.defined()) {
+    const Tensor& mask = o.mask;
+    check(mask.dtype() == DType::b8 && mask.dim() == 4 &&
+              (mask.size(0) == 1 || mask.size(0) == B) &&
+              (mask.size(1) == 1 || mask.size(1) == H) && mask.size(2) == 1 && mask.size(3) == T_k,
+          "{}: mask must be a bool key mask broadcastable to (B, H, 1, T_k) = [{},{},1,{}], got "
+          "{} {}",
+          op, B, H, T_k, mask.dtype(), mask.shape());
+    phi_k = phi_k * to(transpose(mask, 2, 3), phi_k.dtype());  // (B, H, T_k, D): 0 where masked
   }
   const std::int64_t M = v.size(3);
   if (!o.causal) {
@@ -71,9 +73,9 @@ Tensor linear_attention(const Tensor& q, const Tensor& k, const Tensor& v,
 
 LinearAttentionState::LinearAttentionState(const LinearAttentionOptions& options)
     : options_(std::move(options)) {
-  // A padded token is simply not stepped; a mask over the whole sequence has no meaning here.
-  check(!options_.key_padding_mask.defined(),
-        "LinearAttentionState: key_padding_mask is not supported (skip padded tokens instead)");
+  // A masked token is simply not stepped; a mask over the whole sequence has no meaning here.
+  check(!options_.mask.defined(),
+        "LinearAttentionState: a mask is not supported (skip masked tokens instead)");
 }
 
 Tensor LinearAttentionState::step(const Tensor& q_t, const Tensor& k_t, const Tensor& v_t) {
@@ -117,17 +119,17 @@ LinearAttention::LinearAttention(std::int64_t d_model, std::int64_t n_heads,
       {{"q_proj", q_proj}, {"k_proj", k_proj}, {"v_proj", v_proj}, {"out_proj", out_proj}});
 }
 
-LinearAttentionOptions LinearAttention::attention_options(const Tensor& key_padding_mask) const {
+LinearAttentionOptions LinearAttention::attention_options(const Tensor& mask) const {
   return {.causal = options_.causal,
           .feature_map = options_.feature_map,
           .eps = options_.eps,
-          .key_padding_mask = key_padding_mask,
+          .mask = mask,
           .rotary = options_.rotary};
 }
 
 Tensor LinearAttention::forward(const Tensor& x) { return forward(x, Tensor()); }
 
-Tensor LinearAttention::forward(const Tensor& x, const Tensor& key_padding_mask) {
+Tensor LinearAttention::forward(const Tensor& x, const Tensor& mask) {
   return call([&] {
     check(x.dim() == 3 && x.size(2) == d_model_,
           "LinearAttention: expected input (B, T, {}), got {}", d_model_, x.shape());
@@ -135,8 +137,8 @@ Tensor LinearAttention::forward(const Tensor& x, const Tensor& key_padding_mask)
     auto heads = [&](const Tensor& t) {  // (B, T, C) -> (B, H, T, Dh)
       return transpose(reshape(t, {B, T, n_heads_, Dh}), 1, 2);
     };
-    const Tensor o = functional::linear_attention(
-        heads(q_proj(x)), heads(k_proj(x)), heads(v_proj(x)), attention_options(key_padding_mask));
+    const Tensor o = functional::linear_attention(heads(q_proj(x)), heads(k_proj(x)),
+                                                  heads(v_proj(x)), attention_options(mask));
     return out_proj(reshape(transpose(o, 1, 2), {B, T, d_model_}));  // (B, T, C)
   });
 }

@@ -7,6 +7,7 @@
 
 #include "liandan/autograd/autograd.hpp"
 #include "liandan/core/conv.hpp"
+#include "liandan/core/pool.hpp"
 #include "support/gradients.hpp"
 
 using namespace liandan;

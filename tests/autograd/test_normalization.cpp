@@ -6,7 +6,8 @@
 #include <cmath>
 
 #include "liandan/autograd/autograd.hpp"
-#include "liandan/core/normalization.hpp"
+#include "liandan/core/layer_norm.hpp"
+#include "liandan/core/softmax.hpp"
 #include "support/gradients.hpp"
 
 using namespace liandan;

@@ -1,6 +1,7 @@
-// nn::init: erfinv against high-precision values; trunc_normal_'s support and moments;
-// orthogonal_'s orthonormality for tall, wide, square and conv-shaped tensors and its QR
-// convention; eye_, constant_; determinism under a Generator; errors.
+// nn::init: fans and gains; uniform_, normal_, xavier_* and kaiming_* bounds and moments (as
+// torch.nn.init defines them); erfinv against high-precision values; trunc_normal_'s support and
+// moments; orthogonal_'s orthonormality for tall, wide, square and conv-shaped tensors and its QR
+// convention; eye_, constant_, zeros_, ones_; determinism under a Generator; errors.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -34,7 +35,107 @@ std::pair<double, double> truncated_moments(double mu, double s, double a, doubl
   return {mu + s * shift, s * std::sqrt(var)};
 }
 
+// A conv weight (O, C, kH, kW) = (64, 32, 3, 3): fan_in = 32 * 9 = 288, fan_out = 64 * 9 = 576.
+// Unequal fans and a receptive field of 9, so a wrong fan or gain moves the std by sqrt(2) or
+// more, far beyond the tolerances below.
+constexpr std::int64_t kFanIn = 288, kFanOut = 576;
+Tensor conv_weight() { return zeros({64, 32, 3, 3}, {.dtype = f64}); }
+
+// The sample mean and std of t are those of a distribution with this mean and std, within 5
+// standard errors (the std's error taken as a normal sample's, std / sqrt(2 n); a uniform
+// sample's is smaller).
+void check_moments(const Tensor& t, double mean, double std) {
+  const auto n = static_cast<double>(t.numel());
+  CHECK(std::abs(core::mean(t.data()).item() - mean) <= 5 * std / std::sqrt(n));
+  CHECK(std::abs(core::std(t.data()).item() - std) <= 5 * std / std::sqrt(2 * n));
+}
+
+// All values in [-bound, bound], the extremes within 1% of it, and the moments of U(-b, b).
+void check_uniform(const Tensor& t, double bound) {
+  const double lo = core::amin(t.data()).item(), hi = core::amax(t.data()).item();
+  CHECK(lo >= -bound);
+  CHECK(hi <= bound);
+  CHECK(lo < -0.99 * bound);
+  CHECK(hi > 0.99 * bound);
+  check_moments(t, 0, bound / std::sqrt(3.0));
+}
+
 }  // namespace
+
+// ---- fans, gains, the plain fills
+
+TEST_CASE("init::fans: fan_in = size(1) * receptive field, fan_out = size(0) * receptive field") {
+  CHECK(nn::init::fans(conv_weight()) == std::pair<std::int64_t, std::int64_t>{kFanIn, kFanOut});
+  CHECK(nn::init::fans(zeros({5, 7})) == std::pair<std::int64_t, std::int64_t>{7, 5});
+  CHECK_THROWS_WITH_AS(nn::init::fans(zeros({5})),
+                       "init: fan in/out need at least 2 dims, got shape [5]", Error);
+  CHECK_THROWS_WITH_AS(nn::init::xavier_uniform_(zeros({5})),
+                       "init: fan in/out need at least 2 dims, got shape [5]", Error);
+}
+
+TEST_CASE("init::calculate_gain: torch.nn.init's table") {
+  CHECK(nn::init::calculate_gain("linear") == 1);
+  CHECK(nn::init::calculate_gain("conv2d") == 1);
+  CHECK(nn::init::calculate_gain("sigmoid") == 1);
+  CHECK(nn::init::calculate_gain("tanh") == 5.0 / 3);
+  CHECK(nn::init::calculate_gain("relu") == std::sqrt(2.0));
+  CHECK(nn::init::calculate_gain("leaky_relu") == std::sqrt(2.0 / (1 + 0.01 * 0.01)));
+  CHECK(nn::init::calculate_gain("leaky_relu", 0.2) == std::sqrt(2.0 / 1.04));
+  CHECK(nn::init::calculate_gain("selu") == 0.75);
+  CHECK_THROWS_WITH_AS(nn::init::calculate_gain("swish"),
+                       "calculate_gain: unknown nonlinearity 'swish'", Error);
+}
+
+TEST_CASE("init::uniform_, normal_, zeros_, ones_: bounds, moments, reproducible") {
+  const Tensor u = zeros({200000}, {.dtype = f64});
+  core::Generator gen(5);
+  nn::init::uniform_(u, -1, 3, gen);
+  CHECK(core::amin(u.data()).item() >= -1);
+  CHECK(core::amax(u.data()).item() < 3);
+  check_moments(u, 1, 4 / std::sqrt(12.0));
+  const Tensor n = zeros({200000}, {.dtype = f64});
+  nn::init::normal_(n, 2, 0.5, gen);
+  check_moments(n, 2, 0.5);
+  const Tensor a = zeros({100}), b = zeros({100});
+  core::Generator g1(9), g2(9);
+  nn::init::normal_(a, 0, 1, g1);
+  nn::init::normal_(b, 0, 1, g2);
+  CHECK(a.to_vector<float>() == b.to_vector<float>());
+  nn::init::zeros_(a);
+  CHECK(a.to_vector<float>() == std::vector<float>(100, 0));
+  nn::init::ones_(a);
+  CHECK(a.to_vector<float>() == std::vector<float>(100, 1));
+}
+
+// ---- xavier (Glorot & Bengio 2010) and kaiming (He et al. 2015)
+
+TEST_CASE("init::xavier_uniform_, xavier_normal_: std = gain sqrt(2 / (fan_in + fan_out))") {
+  core::Generator gen(11);
+  const Tensor u = conv_weight();
+  nn::init::xavier_uniform_(u, 2, gen);  // bound = gain sqrt(6 / (fan_in + fan_out)) = 1/6
+  check_uniform(u, 2 * std::sqrt(6.0 / (kFanIn + kFanOut)));
+  const Tensor n = conv_weight();
+  nn::init::xavier_normal_(n, 1, gen);
+  check_moments(n, 0, std::sqrt(2.0 / (kFanIn + kFanOut)));
+}
+
+TEST_CASE("init::kaiming_uniform_, kaiming_normal_: std = gain / sqrt(fan), either fan mode") {
+  core::Generator gen(13);
+  using nn::init::FanMode;
+  // PyTorch's Linear and Conv2d: a = sqrt(5) gives bound = 1 / sqrt(fan_in).
+  const Tensor u = conv_weight();
+  nn::init::kaiming_uniform_(u, std::sqrt(5.0), FanMode::fan_in, "leaky_relu", gen);
+  check_uniform(u, 1 / std::sqrt(kFanIn));
+  nn::init::kaiming_uniform_(u, 0, FanMode::fan_out, "tanh", gen);
+  check_uniform(u, std::sqrt(3.0) * (5.0 / 3) / std::sqrt(kFanOut));
+  const Tensor n = conv_weight();
+  nn::init::kaiming_normal_(n, 0, FanMode::fan_out, "relu", gen);
+  check_moments(n, 0, std::sqrt(2.0 / kFanOut));
+  nn::init::kaiming_normal_(n, 0, FanMode::fan_in, "leaky_relu", gen);  // a = 0: relu's gain
+  check_moments(n, 0, std::sqrt(2.0 / kFanIn));
+  CHECK_THROWS_WITH_AS(nn::init::kaiming_normal_(n, 0, FanMode::fan_in, "swish", gen),
+                       "calculate_gain: unknown nonlinearity 'swish'", Error);
+}
 
 // ---- erfinv
 

@@ -73,7 +73,10 @@ TEST_CASE("linear_attention: non-causal, causal, masked, cross, elu+1 and relu v
     const Tensor v(f.tensor(c + "/v"), true);
     nn::LinearAttentionOptions o{.causal = f.attr(c, "causal") != 0,
                                  .feature_map = feature_map(f.text(c, "feature_map"))};
-    if (f.attr(c, "masked") != 0) o.key_padding_mask = Tensor(f.tensor(c + "/mask"));
+    if (f.attr(c, "masked") != 0) {  // the fixture's mask is PyTorch-style padding: true = padded
+      const core::Tensor padded = f.tensor(c + "/mask");  // (B, T_k)
+      o.mask = Tensor(core::logical_not(padded).reshape({padded.size(0), 1, 1, padded.size(1)}));
+    }
     for (std::int64_t chunk : {4, 64}) {
       o.chunk = chunk;
       const Tensor out = F::linear_attention(q, k, v, o);
@@ -91,13 +94,13 @@ TEST_CASE("linear_attention: non-causal, causal, masked, cross, elu+1 and relu v
 TEST_CASE("linear_attention: gradcheck and gradgradcheck, causal and non-causal, masked") {
   const Tensor q = test::rnd({1, 2, 5, 3}), k = test::rnd({1, 2, 5, 3}),
                v = test::rnd({1, 2, 5, 2});
-  const Tensor mask = tensor<bool>({false, false, true, false, true}, {1, 5});
+  const Tensor mask = tensor<bool>({true, true, false, true, false}, {1, 1, 1, 5});
   for (bool causal : {false, true}) {
     CAPTURE(causal);
     test::check_grads(
         [&](const std::vector<Tensor>& in) {
           return std::vector<Tensor>{F::linear_attention(
-              in[0], in[1], in[2], {.causal = causal, .key_padding_mask = mask, .chunk = 2})};
+              in[0], in[1], in[2], {.causal = causal, .mask = mask, .chunk = 2})};
         },
         {q, k, v});
   }
@@ -168,7 +171,7 @@ TEST_CASE("LinearAttention: module vs PyTorch (causal, non-causal); step == forw
         "  (out_proj): Linear(in_features=8, out_features=8, bias=true)\n)");
   // Key padding through the module: padded positions of the input do not change the others.
   const Tensor x = randn({1, 6, 8});
-  const Tensor mask = tensor<bool>({false, false, false, false, true, true}, {1, 6});
+  const Tensor mask = key_padding_mask(tensor<std::int64_t>({4}, {1}), 6);  // (1, 1, 1, 6)
   const Tensor x2 = cat({slice(x, 1, 0, 4), randn({1, 2, 8})}, 1);
   test::expect_close(slice(m.forward(x, mask), 1, 0, 4).data(),
                      slice(m.forward(x2, mask), 1, 0, 4).data(), 1e-6, 1e-6);
@@ -192,13 +195,23 @@ TEST_CASE("linear_attention: error messages") {
       "linear_attention: causal needs as many queries as keys, got q [1,2,5,3] "
       "and k [1,2,6,3]",
       Error);
+  CHECK_THROWS_WITH_AS(F::linear_attention(q, q, v, {.mask = zeros({1, 1, 1, 5})}),
+                       "linear_attention: mask must be a bool key mask broadcastable to (B, H, 1, "
+                       "T_k) = [1,2,1,5], got f32 [1,1,1,5]",
+                       Error);
+  // A (B, T) mask (the old key padding layout) and a per-query mask are refused, not misread.
+  CHECK_THROWS_WITH_AS(F::linear_attention(q, q, v, {.mask = ones({1, 5}, {.dtype = DType::b8})}),
+                       "linear_attention: mask must be a bool key mask broadcastable to (B, H, 1, "
+                       "T_k) = [1,2,1,5], got bool [1,5]",
+                       Error);
   CHECK_THROWS_WITH_AS(
-      F::linear_attention(q, q, v, {.key_padding_mask = zeros({1, 5})}),
-      "linear_attention: key_padding_mask must be bool (B, T_k) = [1,5], got f32 [1,5]", Error);
-  CHECK_THROWS_WITH_AS(
-      nn::LinearAttentionState({.key_padding_mask = zeros({1, 5})}),
-      "LinearAttentionState: key_padding_mask is not supported (skip padded tokens instead)",
+      F::linear_attention(q, q, v, {.mask = reshape(causal_mask(5, 5), {1, 1, 5, 5})}),
+      "linear_attention: mask must be a bool key mask broadcastable to (B, H, 1, "
+      "T_k) = [1,2,1,5], got bool [1,1,5,5]",
       Error);
+  CHECK_THROWS_WITH_AS(nn::LinearAttentionState({.mask = ones({1, 1, 1, 5}, {.dtype = DType::b8})}),
+                       "LinearAttentionState: a mask is not supported (skip masked tokens instead)",
+                       Error);
   CHECK_THROWS_WITH_AS(nn::LinearAttention(10, 3),
                        "LinearAttention: d_model 10 must be a positive multiple of n_heads 3",
                        Error);

@@ -1,7 +1,8 @@
 // The models of nn/models: GPT (every attention and position kind; incremental decoding equals
 // the full forward; generation with and without caches gives the same tokens; a 2-layer GPT
 // the copy task is in tests/optim/test_copy_task.cpp), sampling, RoFormer's bidirectional and UniLM
-// masks, the ViT, and gradcheck/gradgradcheck of a Transformer block in f64.
+// masks, the ViT, gradcheck/gradgradcheck of a Transformer block in f64, and one mask polarity
+// for both attention kinds of the block.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -195,5 +196,37 @@ TEST_CASE("TransformerBlock: gradcheck and gradgradcheck in f64, both attention 
     test::check_grads(
         [&](const std::vector<Tensor>& in) { return std::vector<Tensor>{block(in[0])}; },
         {test::rnd({1, 5, 8})});
+  }
+}
+
+TEST_CASE("TransformerBlock::forward(x, mask): softmax and linear attention see the same keys") {
+  // One bool mask, true = may attend, (B, H, 1, T): sequence 0 hides keys 1 and 3, sequence 1
+  // hides key 0. A key is visible to the last query iff changing its token changes that
+  // query's output (the last query sees every unmasked key, causal or not).
+  constexpr std::int64_t B = 2, T = 5, C = 8;
+  const Tensor mask =
+      tensor<bool>({true, false, true, false, true, false, true, true, true, true}, {B, 1, 1, T});
+  const std::vector<bool> visible = mask.to_vector<bool>();
+  const Tensor x = randn({B, T, C});
+  for (const nn::AttentionKind kind : {nn::AttentionKind::softmax, nn::AttentionKind::linear}) {
+    for (const bool causal : {false, true}) {
+      INFO(nn::to_string(kind), " causal=", causal);
+      nn::TransformerBlock block(C, 2, {.attention = kind, .causal = causal});
+      const Tensor last = select(block.forward(x, mask), 1, T - 1);  // (B, C)
+      for (std::int64_t b = 0; b < B; ++b) {
+        for (std::int64_t j = 0; j < T - 1; ++j) {
+          CAPTURE(b);
+          CAPTURE(j);
+          std::vector<float> bump(B * T * C, 0.f);
+          for (std::int64_t c = 0; c < C; ++c) bump[(b * T + j) * C + c] = 1.f;
+          const Tensor moved = block.forward(x + tensor<float>(bump, {B, T, C}), mask);
+          const double change = amax(abs(select(moved, 1, T - 1) - last)).item();
+          if (visible[b * T + j])
+            CHECK(change > 1e-4);
+          else
+            CHECK(change < 1e-6);
+        }
+      }
+    }
   }
 }

@@ -12,10 +12,10 @@
 // Note [LayerNorm fast path]: when the backward is not recorded (no create_graph), one pass
 // per row computes d/dx from the saved statistics instead of ~10 full-size temporaries, and
 // one pass over the rows sums d/dw and d/db. Tests check it against the composed path.
+#include "liandan/core/layer_norm.hpp"
 #include "liandan/autograd/grad_mode.hpp"
 #include "liandan/autograd/node.hpp"
 #include "liandan/autograd/ops.hpp"
-#include "liandan/core/normalization.hpp"
 #include "liandan/core/parallel.hpp"
 
 namespace liandan {

@@ -4,7 +4,7 @@
 // The map (core::max_pool2d_indices) is computed once, when a node is recorded.
 #include "liandan/autograd/node.hpp"
 #include "liandan/autograd/ops.hpp"
-#include "liandan/core/conv.hpp"
+#include "liandan/core/pool.hpp"
 
 namespace liandan {
 namespace {

@@ -1,9 +1,9 @@
 // softmax and log_softmax along one dim; both save their output y.
 //   softmax:     d/dx = y (g - sum_dim(g y))
 //   log_softmax: d/dx = g - exp(y) sum_dim(g)
+#include "liandan/core/softmax.hpp"
 #include "liandan/autograd/node.hpp"
 #include "liandan/autograd/ops.hpp"
-#include "liandan/core/normalization.hpp"
 
 namespace liandan {
 namespace {

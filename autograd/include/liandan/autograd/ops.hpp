@@ -2,18 +2,23 @@
 // input requires grad; its backward is written with these same ops, so gradients of gradients
 // work (double backward). Shapes, broadcasting and errors follow core/ (and PyTorch).
 //
-// Note [Primitive ops]: ops with their own node, one file each in autograd/src/ops/:
+// Note [Primitive ops]: every op with a node of its own (a backward formula), in
+// autograd/src/ops/<op>.cpp (a mirror or adjoint shares its op's file: sub in add.cpp,
+// scatter_add in gather.cpp), declared here unless marked:
 //   unary      neg exp log sqrt tanh sigmoid erf abs relu gelu silu elu leaky_relu softplus
 //              clamp pow(scalar)
 //   binary     add sub mul div pow maximum minimum where
 //   reduce     sum amax amin max/min(dim) cumsum std norm
 //   linalg/nn  matmul softmax log_softmax layer_norm causal_dot_product
+//              scaled_dot_product_attention rope (both in attention.hpp)
 //   index      index_select index_add gather scatter_add cat tril triu
 //   movement   view(reshape) permute expand slice slice_scatter contiguous(clone) to(dtype)
 //   conv       conv2d conv2d_input_grad conv2d_weight_grad max_pool2d avg_pool2d
-// Everything else (mean var logsumexp rsqrt embedding stack split chunk select
-// narrow squeeze unsqueeze flatten conv_transpose2d, the scalar forms, the operators) is
-// composed of primitives and gets its gradient for free.
+//              avg_pool2d_adjoint (avg_pool2d's backward, internal to avg_pool2d.cpp)
+//   in place   add_ mul_ copy_ fill_ (one node kind, Note [In-place ops] in inplace.cpp)
+// Everything else (mean var logsumexp rsqrt embedding stack split chunk select narrow squeeze
+// unsqueeze flatten conv_transpose2d attention_reference zero_, the scalar forms, the operators
+// and the Tensor methods) is composed of primitives and gets its gradient for free.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +28,7 @@
 #include "liandan/core/conv.hpp"
 #include "liandan/core/elementwise.hpp"
 #include "liandan/core/linear_attention.hpp"
+#include "liandan/core/pool.hpp"
 #include "liandan/core/reduce.hpp"
 
 namespace liandan {

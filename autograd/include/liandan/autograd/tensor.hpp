@@ -9,9 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "liandan/core/reduce.hpp"
 #include "liandan/core/tensor.hpp"
 
 namespace liandan {
+
+using core::DimList;
 
 class Node;
 class Tensor;
@@ -67,6 +70,42 @@ class Tensor {
   // This tensor in another dtype, differentiable (the gradient comes back in this dtype); itself
   // when it already has that dtype. Binary ops do not promote: a.to(b.dtype()) + b.
   Tensor to(DType dtype) const;
+
+  // ---- ops as methods, as on PyTorch's Tensor (x.flatten(1), x.sum({-1}, true)): each calls
+  // the free op of the same name in ops.hpp, so gradients, checks and errors are that op's.
+  Tensor view(const Shape& shape) const;
+  Tensor reshape(const Shape& shape) const;
+  Tensor flatten(std::int64_t start = 0, std::int64_t end = -1) const;
+  Tensor permute(const Dims& dims) const;
+  Tensor transpose(std::int64_t d0, std::int64_t d1) const;
+  Tensor unsqueeze(std::int64_t dim) const;
+  Tensor squeeze(std::int64_t dim) const;
+  Tensor expand(const Shape& shape) const;
+  Tensor narrow(std::int64_t dim, std::int64_t start, std::int64_t length) const;
+  Tensor select(std::int64_t dim, std::int64_t index) const;
+  Tensor contiguous() const;
+  Tensor clone() const;
+  Tensor sum(const DimList& dims = {}, bool keepdim = false) const;
+  Tensor mean(const DimList& dims = {}, bool keepdim = false) const;
+  Tensor amax(const DimList& dims = {}, bool keepdim = false) const;
+  Tensor amin(const DimList& dims = {}, bool keepdim = false) const;
+  Tensor var(const DimList& dims = {}, double correction = 1, bool keepdim = false) const;
+  Tensor std(const DimList& dims = {}, double correction = 1, bool keepdim = false) const;
+  Tensor norm(double p = 2, const DimList& dims = {}, bool keepdim = false) const;
+  Tensor argmax(std::int64_t dim, bool keepdim = false) const;
+  Tensor softmax(std::int64_t dim) const;
+  Tensor log_softmax(std::int64_t dim) const;
+  Tensor matmul(const Tensor& other) const;
+  Tensor exp() const;
+  Tensor log() const;
+  Tensor sqrt() const;
+  Tensor rsqrt() const;
+  Tensor abs() const;
+  Tensor tanh() const;
+  Tensor sigmoid() const;
+  Tensor relu() const;
+  Tensor pow(double exponent) const;
+  Tensor clamp(double min, double max) const;
 
   // Backpropagates from this tensor; grad defaults to 1 for a one-element tensor.
   void backward(const Tensor& grad = {}, bool retain_graph = false,

@@ -7,7 +7,9 @@
 // keys j <= i + (S - T): the queries are the LAST T positions of the S keys (bottom-right
 // alignment, as flash-attn and a KV cache need; equal to PyTorch's is_causal when T == S). When
 // T > S the first T - S queries see no key. A query that sees no key at all (every key masked)
-// gets an output of 0, a logsumexp of -inf and zero gradients; PyTorch gives NaN there.
+// gets an output of 0, a logsumexp of -inf and zero gradients; PyTorch gives NaN there. Every
+// attention in liandan reads a bool mask this way; linear attention (nn/linear_attention.hpp)
+// takes key masks only, broadcastable to (B, H, 1, S).
 #pragma once
 
 #include <cstdint>

@@ -81,6 +81,10 @@ class Dims {
 
 using Shape = Dims;
 using Strides = Dims;
+namespace core {
+// A 2-D (height, width) setting of convolution and pooling: kernel, stride, padding, dilation.
+using Pair = std::array<std::int64_t, 2>;
+}  // namespace core
 
 // Row-major (C-contiguous) strides of a shape, in elements.
 inline Strides contiguous_strides(const Shape& shape) {

@@ -25,7 +25,7 @@ struct MultiHeadAttentionOptions {
 
 // Per-call options.
 struct AttentionCall {
-  Tensor mask{};                 // bool or additive, broadcastable to (B, H, T, S)
+  Tensor mask{};  // bool (true = may attend) or additive, broadcastable to (B, H, T, S)
   std::optional<bool> causal{};  // default: the module's option
   Tensor positions{};            // RoPE positions of the queries: (T), or (T, 2) for 2-D
   Tensor key_positions{};        // of the keys (cross attention); default: as the queries

@@ -38,10 +38,13 @@ using RotaryHook = std::function<Tensor(const Tensor& x, std::int64_t start)>;
 struct LinearAttentionOptions {
   bool causal = false;
   FeatureMap feature_map = feature_maps::elu_plus_one;
-  double eps = 1e-6;             // added to the denominator before dividing
-  Tensor key_padding_mask = {};  // (B, T_k) bool, true = padded: phi(k) rows zeroed; or undefined
-  RotaryHook rotary = {};        // Note [Linear attention RoPE hook]; undefined = none
-  std::int64_t chunk = 64;       // causal_dot_product chunk (speed only)
+  double eps = 1e-6;  // added to the denominator before dividing
+  // Bool, true = may attend (Note [Attention masks] in liandan/core/attention.hpp), a key mask
+  // broadcastable to (B, H, 1, T_k) such as key_padding_mask(lengths, T_k): a key's phi(k) row
+  // is zeroed where it is false. Linear attention has no per-query mask. Undefined: none.
+  Tensor mask = {};
+  RotaryHook rotary = {};   // Note [Linear attention RoPE hook]; undefined = none
+  std::int64_t chunk = 64;  // causal_dot_product chunk (speed only)
 };
 
 namespace functional {
@@ -85,8 +88,9 @@ class LinearAttention : public Module {
   LinearAttention(std::int64_t d_model, std::int64_t n_heads,
                   const LinearAttentionModuleOptions& options = {});
   Tensor forward(const Tensor& x) override;  // (B, T, C) -> (B, T, C)
-  // key_padding_mask (B, T) bool, true = padded.
-  Tensor forward(const Tensor& x, const Tensor& key_padding_mask);
+  // mask: a bool key mask, true = may attend, broadcastable to (B, H, 1, T) (see
+  // LinearAttentionOptions::mask); undefined for none.
+  Tensor forward(const Tensor& x, const Tensor& mask);
   // Generation: a fresh state, then one token x_t (B, C) -> (B, C) per call (causal only).
   LinearAttentionState initial_state() const;
   Tensor step(LinearAttentionState& state, const Tensor& x_t);
@@ -96,7 +100,7 @@ class LinearAttention : public Module {
   Linear q_proj, k_proj, v_proj, out_proj;
 
  private:
-  LinearAttentionOptions attention_options(const Tensor& key_padding_mask) const;
+  LinearAttentionOptions attention_options(const Tensor& mask) const;
   std::int64_t d_model_, n_heads_;
   LinearAttentionModuleOptions options_;
 };

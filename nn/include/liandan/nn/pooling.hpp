@@ -2,7 +2,7 @@
 // AvgPool2d (no dilation, no ceil_mode).
 #pragma once
 
-#include "liandan/core/conv.hpp"
+#include "liandan/core/pool.hpp"
 #include "liandan/nn/module.hpp"
 #include "liandan/nn/size2.hpp"
 

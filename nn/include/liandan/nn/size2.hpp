@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "liandan/core/conv.hpp"
+#include "liandan/core/shape.hpp"
 
 namespace liandan::nn {
 

@@ -42,8 +42,9 @@ class TransformerBlock : public Module {
                    const TransformerBlockOptions& options = {});
   // x (B, T, C) -> (B, T, C).
   Tensor forward(const Tensor& x) override { return forward(x, Tensor()); }
-  // mask: bool or additive, broadcastable to (B, H, T, T) (softmax attention), or a key
-  // padding mask (B, T) bool, true = padded (linear attention). Undefined: none.
+  // mask: bool, true = may attend (Note [Attention masks] in liandan/core/attention.hpp), or
+  // additive (softmax only), broadcastable to (B, H, T, T); linear attention takes key masks
+  // only, broadcastable to (B, H, 1, T) such as key_padding_mask(lengths, T). Undefined: none.
   Tensor forward(const Tensor& x, const Tensor& mask);
   // Causal blocks only: x holds the T steps after those in cache; the cache is extended.
   Tensor forward(const Tensor& x, BlockCache& cache);

@@ -1,4 +1,4 @@
-// softmax, log_softmax and layer_norm vs PyTorch fixtures; errors.
+// core/layer_norm vs PyTorch fixtures (gen_normalization.py); errors.
 #include <doctest/doctest.h>
 
 #include "liandan/core/core.hpp"
@@ -7,22 +7,6 @@
 using namespace liandan;
 using core::Tensor;
 using test::expect_close;
-
-TEST_CASE("softmax and log_softmax over every dim vs PyTorch") {
-  test::Fixture f("normalization");
-  int checked = 0;
-  for (const std::string& c : f.cases()) {
-    const std::string op = f.text(c, "op");
-    if (op != "softmax" && op != "log_softmax") continue;
-    CAPTURE(c);
-    const Tensor x = f.tensor(c + "/x");
-    const std::int64_t dim = f.ints(c, "dim")[0];
-    const Tensor out = op == "softmax" ? core::softmax(x, dim) : core::log_softmax(x, dim);
-    expect_close(out, f.tensor(c + "/out"), x.dtype() == DType::f64 ? 1e-12 : 1e-5, 1e-6);
-    ++checked;
-  }
-  CHECK(checked == 17);
-}
 
 TEST_CASE("layer_norm with and without affine, one and two normalized dims, vs PyTorch") {
   test::Fixture f("normalization");
@@ -45,13 +29,11 @@ TEST_CASE("layer_norm with and without affine, one and two normalized dims, vs P
   CHECK(checked == 6);
 }
 
-TEST_CASE("layer_norm and softmax: error messages") {
+TEST_CASE("layer_norm: error messages") {
   const Tensor x = Tensor::zeros({2, 3});
   CHECK_THROWS_WITH_AS(core::layer_norm(x, {4}, {}, {}),
                        "layer_norm: input [2,3] does not end with normalized_shape [4]", Error);
   CHECK_THROWS_WITH_AS(core::layer_norm(x, {3}, Tensor::ones({2}), {}),
                        "layer_norm: weight of shape [2] does not match normalized_shape [3]",
-                       Error);
-  CHECK_THROWS_WITH_AS(core::softmax(x, 2), "softmax: dim 2 out of range for a tensor of 2 dims",
                        Error);
 }

@@ -1,14 +1,9 @@
-// softmax, log_softmax and layer_norm.
+// layer_norm over the trailing dims, with the statistics its backward needs.
 #pragma once
-
-#include <cstdint>
 
 #include "liandan/core/tensor.hpp"
 
 namespace liandan::core {
-
-Tensor softmax(const Tensor& x, std::int64_t dim);
-Tensor log_softmax(const Tensor& x, std::int64_t dim);
 
 // Normalises over the trailing normalized_dims dims. mean and rstd (1/sqrt(var + eps), biased
 // var) have the leading shape with the normalised dims kept as 1: what a backward needs.
