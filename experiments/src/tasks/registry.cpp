@@ -1,5 +1,5 @@
-// The task registry: one line per task, each defined in its own file tasks/<name>.cpp. The
-// order is that of the `task` key's choices.
+// The task registry: each task is defined in its own file, tasks/<name>.cpp, declared here and
+// listed once. The order is that of the `task` key's choices.
 #include <fmt/format.h>
 
 #include "liandan/experiments/tasks.hpp"
@@ -17,8 +17,14 @@ TaskEntry gan_fashion_task();
 
 const std::vector<TaskEntry>& task_table() {
   static const std::vector<TaskEntry> table = {
-      spiral_task(),      fashion_mlp_task(), byte_lm_task(),     position_probe_task(),
-      vae_fashion_task(), eae_fashion_task(), gan_mixture_task(), gan_fashion_task(),
+      spiral_task(),          // tasks/spiral.cpp
+      fashion_mlp_task(),     // tasks/fashion_mlp.cpp
+      byte_lm_task(),         // tasks/byte_lm.cpp
+      position_probe_task(),  // tasks/position_probe.cpp
+      vae_fashion_task(),     // tasks/vae_fashion.cpp
+      eae_fashion_task(),     // tasks/eae_fashion.cpp
+      gan_mixture_task(),     // tasks/gan_mixture.cpp
+      gan_fashion_task(),     // tasks/gan_fashion.cpp
   };
   return table;
 }
