@@ -44,11 +44,7 @@ class EaeTask : public FashionImageTask {
   EaeTask(const Options& options, const TaskContext& context)
       : FashionImageTask(options.data, context, options.data.batch_size),
         options_(options),
-        eae_([&] {
-          generative::EAEOptions o = options.eae;
-          o.net = options.net.options();
-          return o;
-        }()) {}
+        eae_(options.net.applied_to(options.eae)) {}
 
   nn::Module& model() override { return eae_; }
 

@@ -35,6 +35,12 @@ struct ImageNetShape {
   nn::generative::ImageArch arch = nn::generative::ImageArch::mlp;
   std::int64_t width = 256;
   nn::generative::ImageNetOptions options() const;
+  // model (a VAEOptions, an EAEOptions) with this encoder / decoder.
+  template <typename ModelOptions>
+  ModelOptions applied_to(ModelOptions model) const {
+    model.net = options();
+    return model;
+  }
 };
 const Fields<ImageNetShape>& fields(const ImageNetShape*);
 

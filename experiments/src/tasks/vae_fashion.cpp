@@ -46,11 +46,7 @@ class VaeTask : public FashionImageTask {
   VaeTask(const Options& options, const TaskContext& context)
       : FashionImageTask(options.data, context, options.data.batch_size),
         options_(options),
-        vae_([&] {
-          generative::VAEOptions o = options.vae;
-          o.net = options.net.options();
-          return o;
-        }()) {}
+        vae_(options.net.applied_to(options.vae)) {}
 
   nn::Module& model() override { return vae_; }
 
