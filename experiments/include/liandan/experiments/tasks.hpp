@@ -1,7 +1,8 @@
 // Task: what a run trains. A task builds its model (from the default generator, which the
 // runner seeds), hands out training batches, computes the loss and the eval metrics, and
 // exposes the state of its data sampler so a resumed run draws the same batches. Each task is
-// one file of experiments/src/tasks/ and one line of its registry (README, "Add a task").
+// one file of experiments/src/tasks/ and its entry in tasks/registry.cpp (README, "Add a
+// task").
 //
 // Note [Multi-update steps]: a step is one update of every parameter by default; a task may
 // override train_step to make several, each of the parameters under one name prefix (a GAN:
