@@ -9,6 +9,7 @@
 #include "liandan/core/core.hpp"
 #include "liandan/data/idx.hpp"
 #include "liandan/experiments/fid.hpp"
+#include "liandan/experiments/trainer.hpp"
 
 using namespace liandan;
 
@@ -18,7 +19,7 @@ int main(int argc, char** argv) try {
     return 2;
   }
   const std::int64_t n = argc > 2 ? std::stoll(argv[2]) : 2000;
-  const experiments::FashionFid fid({.classifier = argv[1], .samples = n});
+  const experiments::FashionFid fid(experiments::load_fid_classifier(argv[1]), {.samples = n});
   const core::Tensor train = data::fashion_mnist({.train = true})->tensors()["image"];
   const core::Tensor test = data::fashion_mnist({.train = false})->tensors()["image"];
   // A 3x3 box blur (zero padding), as a crude stand-in for blurry samples.

@@ -40,6 +40,17 @@ std::vector<Key> common_keys() {
   };
 }
 
+// The run the runner loads and hands to the tasks that measure a FID (fid.hpp).
+Key fid_classifier_key() {
+  return {.path = "eval.fid_classifier",
+          .type = Type::string,
+          .fallback = "''",
+          .help =
+              "run directory (relative to the working directory) of a Fashion-MNIST "
+              "classifier (experiments/configs/fid_classifier.yaml) whose features give "
+              "the eval's FID; empty: no FID"};
+}
+
 }  // namespace
 
 std::vector<Key> run_schema(const std::string& task) {
@@ -47,7 +58,10 @@ std::vector<Key> run_schema(const std::string& task) {
   const std::vector<Key> common = common_keys();
   std::vector<Key> schema = {common[0]};
   for (const TaskEntry& t : task_table())
-    if (t.name == task) schema.insert(schema.end(), t.keys.begin(), t.keys.end());
+    if (t.name == task) {
+      schema.insert(schema.end(), t.keys.begin(), t.keys.end());
+      if (t.takes_fid_classifier) schema.push_back(fid_classifier_key());
+    }
   for (const std::vector<Key>& part : {optimizer_keys(), schedule_keys()})
     schema.insert(schema.end(), part.begin(), part.end());
   schema.insert(schema.end(), common.begin() + 1, common.end());

@@ -67,6 +67,14 @@ void prepare_dir(const RunDir& dir, const Config& config, bool resume) {
   fs::create_directories(dir.checkpoints());
 }
 
+// The FID classifier of a run config: loaded when the task takes one and eval.fid_classifier
+// names a run.
+std::shared_ptr<ImageFeatures> fid_classifier_of(const Config& config) {
+  if (!config.has("eval.fid_classifier")) return nullptr;
+  const auto dir = config.get<std::string>("eval.fid_classifier");
+  return dir.empty() ? nullptr : load_fid_classifier(dir);
+}
+
 }  // namespace
 
 void request_stop() { stop_flag.store(true); }
@@ -88,8 +96,9 @@ TrainResult train(const Config& config, const TrainOptions& options) {
 
   if (const auto threads = config.get<std::int64_t>("threads"); threads > 0)
     core::set_num_threads(static_cast<int>(threads));
+  std::shared_ptr<ImageFeatures> fid_classifier = fid_classifier_of(config);
   core::manual_seed(config.get<std::uint64_t>("seed"));
-  const std::unique_ptr<Task> task = make_task(config);
+  const std::unique_ptr<Task> task = make_task(config, std::move(fid_classifier));
   if (const auto init = config.get<std::string>("init_from"); !init.empty())
     load_model(init, *task);  // a resumed run then loads its own checkpoint over it
   OptimizerSetup setup = make_optimizer(config, task->model());
@@ -169,12 +178,14 @@ TrainResult train(const Config& config, const TrainOptions& options) {
       line[tokens ? "tokens_per_s" : "examples_per_s"] = rate;
       line["wall_time"] = state.wall_time;
       std::string eval_text;
-      if (eval_due)
+      if (eval_due) {
+        const EvalScope scope(task->model());
         for (const auto& [name, value] : task->evaluate()) {
           line["eval_" + name] = value;
           eval_text += fmt::format(" eval_{} {:.4f}", name, value);
         }
-      if (eval_due) task->save_samples(dir.root(), state.step);
+        task->save_samples(dir.root(), state.step);
+      }
       append_metrics(dir.metrics(), line);
       log.step_line(fmt::format("step {}/{} loss {:.4f} lr {:.3g} grad_norm {:.3g} {} {}/s{}",
                                 state.step, total, loss_value, optimizer.param_groups().back().lr(),
@@ -235,10 +246,29 @@ TrainedRun load_trained_run(const fs::path& run_dir, const std::string& op) {
     // The model's initialisation draws from the default generator; the checkpoint replaces it.
     const KeepDefaultGenerator keep;
     core::manual_seed(config.get<std::uint64_t>("seed"));
-    run.task = make_task(config);
+    run.task = make_task(config, fid_classifier_of(config));
   }
   run.step = load_model(*latest, *run.task);
   return run;
+}
+
+std::shared_ptr<ImageFeatures> load_fid_classifier(const fs::path& run_dir) {
+  const std::string how_to_train = fmt::format(
+      "train the classifier first: liandan train experiments/configs/fid_classifier.yaml --out {}",
+      run_dir.string());
+  const RunDir run(run_dir);
+  check(fs::exists(run.config()), "eval.fid_classifier: '{}' holds no run (no config.yaml); {}",
+        run_dir.string(), how_to_train);
+  check(run.latest_checkpoint().has_value(), "eval.fid_classifier: '{}' has no checkpoint; {}",
+        run_dir.string(), how_to_train);
+  TrainedRun trained = load_trained_run(run_dir, "eval.fid_classifier");
+  auto* features = dynamic_cast<ImageFeatures*>(trained.task.get());
+  check(features != nullptr,
+        "eval.fid_classifier: '{}' is a run of task '{}', which gives no image features; {}",
+        run_dir.string(), trained.task_name, how_to_train);
+  trained.task->model().eval();
+  // Shares ownership of the task, points at its ImageFeatures side.
+  return {std::shared_ptr<Task>(std::move(trained.task)), features};
 }
 
 namespace {
@@ -259,6 +289,7 @@ std::pair<std::unique_ptr<Task>, std::int64_t> load_run(const fs::path& run_dir,
 
 std::map<std::string, double> evaluate_run(const std::filesystem::path& run_dir) {
   const auto [task, step] = load_run(run_dir, "eval");
+  const EvalScope scope(task->model());
   std::map<std::string, double> metrics = task->evaluate();
   metrics["step"] = static_cast<double>(step);
   return metrics;
@@ -266,10 +297,10 @@ std::map<std::string, double> evaluate_run(const std::filesystem::path& run_dir)
 
 std::string sample_run(const std::filesystem::path& run_dir, const SampleOptions& options) {
   const auto [task, step] = load_run(run_dir, "sample");
-  const std::optional<std::string> text =
-      task->sample(options.prompt, options.tokens, options.temperature, options.seed);
-  check(text.has_value(), "sample: the task of '{}' does not generate text", run_dir.string());
-  return *text;
+  auto* sampler = dynamic_cast<TextSampler*>(task.get());
+  check(sampler != nullptr, "sample: the task of '{}' does not generate text", run_dir.string());
+  const EvalScope scope(task->model());
+  return sampler->sample(options.prompt, options.tokens, options.temperature, options.seed);
 }
 
 }  // namespace liandan::experiments

@@ -194,7 +194,7 @@ TEST_CASE(
   const fs::path classifier = train_classifier(dir.path);
   core::manual_seed(11);
   const core::Generator before = core::default_generator();
-  const FashionFid fid({.classifier = classifier.string(), .samples = 500});
+  const FashionFid fid(load_fid_classifier(classifier), {.samples = 500});
   // Loading the classifier's task leaves the default generator as it was.
   CHECK(core::default_generator().seed() == before.seed());
   CHECK(core::default_generator().offset() == before.offset());
@@ -232,23 +232,23 @@ TEST_CASE("FashionFid: a missing or wrong eval.fid_classifier is an error saying
   test::ScratchDir dir("fashion_fid_errors");
   const std::string missing = (dir.path / "nowhere").string();
   CHECK_THROWS_WITH_AS(
-      FashionFid({.classifier = missing}),
+      load_fid_classifier(missing),
       doctest::Contains(("eval.fid_classifier: '" + missing + "' holds no run").c_str()), Error);
   CHECK_THROWS_WITH_AS(
-      FashionFid({.classifier = missing}),
+      load_fid_classifier(missing),
       doctest::Contains(
           ("liandan train experiments/configs/fid_classifier.yaml --out " + missing).c_str()),
       Error);
   // A run directory without checkpoints.
   fs::create_directories(dir.path / "empty");
   std::ofstream(dir.path / "empty" / "config.yaml") << test::tiny_config;
-  CHECK_THROWS_WITH_AS(FashionFid({.classifier = (dir.path / "empty").string()}),
+  CHECK_THROWS_WITH_AS(load_fid_classifier(dir.path / "empty"),
                        doctest::Contains("has no checkpoint"), Error);
   // A run of a task that is not an image classifier.
   REQUIRE(
       train(Config::parse(test::tiny_config, "tiny.yaml"), quiet(dir.path / "spiral")).finished);
   CHECK_THROWS_WITH_AS(
-      FashionFid({.classifier = (dir.path / "spiral").string()}),
+      load_fid_classifier(dir.path / "spiral"),
       doctest::Contains("is a run of task 'spiral', which gives no image features"), Error);
   // Through a task's config: the run fails when the task is built.
   const Config vae = Config::parse(R"(task: vae_fashion

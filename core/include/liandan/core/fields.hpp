@@ -30,6 +30,7 @@
 #include <concepts>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -244,6 +245,14 @@ Fields<S> embed(std::string prefix, M S::*member, const Fields<M>& inner) {
     g.set = [member, set = f.set](S& s, const std::optional<FieldValue>& v) { set(s.*member, v); };
     out.push_back(std::move(g));
   }
+  return out;
+}
+
+// A table made of parts, in order: lists of rows and embedded tables.
+template <typename S>
+Fields<S> concat(std::initializer_list<Fields<S>> parts) {
+  Fields<S> out;
+  for (const Fields<S>& part : parts) out.insert(out.end(), part.begin(), part.end());
   return out;
 }
 

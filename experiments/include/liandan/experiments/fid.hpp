@@ -2,7 +2,8 @@
 // classifier that liandan trains itself (experiments/configs/fid_classifier.yaml).
 //
 // Note [Fashion FID]: the features are the penultimate-layer activations of the classifier run
-// named by eval.fid_classifier (Task::image_features; its latest checkpoint). The real
+// named by eval.fid_classifier (ImageFeatures, tasks.hpp; its latest checkpoint, loaded by the
+// runner: load_fid_classifier in trainer.hpp). The real
 // statistics are those of the first eval.fid_samples test images, so every task, and every eval
 // step, that names the same classifier run and N is measured against the same Gaussian: the
 // numbers are on one scale. They are not comparable with the Inception FID of papers, nor across
@@ -23,16 +24,14 @@
 namespace liandan::experiments {
 
 struct FidOptions {
-  std::string classifier;       // the classifier's run directory; "" = no FID
   std::int64_t samples = 2000;  // N: generated images, and the first N test images as the reals
   std::string data_dir = data::kFashionMnistDir;
 };
 
 class FashionFid {
  public:
-  // Loads the classifier (errors name eval.fid_classifier, the path and how to train it) and
-  // computes the real statistics.
-  explicit FashionFid(const FidOptions& options);
+  // Computes the real statistics with classifier's features.
+  FashionFid(std::shared_ptr<ImageFeatures> classifier, const FidOptions& options);
 
   // The classifier's features of images (n, 1, 28, 28) in [0, 1]: (n, F), in chunks.
   core::Tensor features(const core::Tensor& images) const;
@@ -49,11 +48,8 @@ class FashionFid {
 
  private:
   FidOptions options_;
-  std::unique_ptr<Task> classifier_;
+  std::shared_ptr<ImageFeatures> classifier_;
   nn::generative::FeatureMoments real_;
 };
-
-// A FashionFid, or nullptr when options.classifier is empty (no FID).
-std::unique_ptr<FashionFid> make_fid(const FidOptions& options);
 
 }  // namespace liandan::experiments

@@ -53,15 +53,20 @@ class StopOnSigint {
   void (*previous_)(int);
 };
 
-// A run directory's task with the model of its latest checkpoint, for use inside another run
-// (the FID classifier, fid.hpp): the default generator's state and the thread count are left as
-// they were. Errors start with op and name the directory.
+// A run directory's task with the model of its latest checkpoint, for use inside another run:
+// the default generator's state and the thread count are left as they were. Errors start with
+// op and name the directory.
 struct TrainedRun {
   std::unique_ptr<Task> task;
   std::string task_name;  // the run's config.task
   std::int64_t step = 0;  // of the checkpoint
 };
 TrainedRun load_trained_run(const std::filesystem::path& run_dir, const std::string& op);
+
+// The classifier run that eval.fid_classifier names (Note [Fashion FID] in fid.hpp), its model in
+// eval mode for good: what the runner hands the tasks that measure a FID (TaskContext). Errors
+// name eval.fid_classifier and the directory, and say how to train the classifier.
+std::shared_ptr<ImageFeatures> load_fid_classifier(const std::filesystem::path& run_dir);
 
 // Evaluates the latest checkpoint of a run directory: the task's eval metrics and "step".
 std::map<std::string, double> evaluate_run(const std::filesystem::path& run_dir);

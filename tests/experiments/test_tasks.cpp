@@ -1,6 +1,10 @@
 // The shipped experiments' tasks through the trainer: a byte-level GPT on the poems (resume
-// bit-identical, `sample`), the Fashion-MNIST MLP, and the position probe's variants.
+// bit-identical, `sample`, evaluation with dropout off), the Fashion-MNIST MLP, the position
+// probe's variants; the task registry and README's worked example of a task.
 #include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
 
 #include "experiments/helpers.hpp"
 #include "liandan/experiments/metrics.hpp"
@@ -54,6 +58,28 @@ TEST_CASE("byte_lm task: trains on the poems, resumes bit-identically, samples t
   CHECK(text.size() == std::string("床前").size() + 6);
 }
 
+TEST_CASE("EvalScope: byte_lm with dropout evaluates in eval mode, the same numbers every time") {
+  test::ScratchDir dir("byte_lm_dropout");
+  const Config config = Config::parse(kTinyLm, "lm.yaml",
+                                      {"model.dropout=0.5", "train.steps=2",
+                                       "train.eval_interval=2", "train.checkpoint_interval=2"});
+  CHECK(train(config, quiet(dir.path / "run")).finished);
+  const std::map<std::string, double> first = evaluate_run(dir.path / "run");
+  CHECK(evaluate_run(dir.path / "run") == first);
+  // The trainer's eval of the same parameters at the same step saw the same model.
+  const json last = read_metrics(RunDir(dir.path / "run").metrics()).back();
+  CHECK(last["eval_loss"].get<double>() == first.at("loss"));
+}
+
+TEST_CASE("sample: a task that is not a TextSampler is an error naming the run") {
+  test::ScratchDir dir("sample_spiral");
+  CHECK(train(Config::parse(test::tiny_config, "tiny.yaml"), quiet(dir.path / "run")).finished);
+  CHECK_THROWS_WITH_AS(
+      sample_run(dir.path / "run", {}),
+      ("sample: the task of '" + (dir.path / "run").string() + "' does not generate text").c_str(),
+      Error);
+}
+
 TEST_CASE("fashion_mlp task: a few steps on Fashion-MNIST, accuracy on the test images") {
   test::ScratchDir dir("fashion");
   const Config config = Config::parse(
@@ -101,4 +127,50 @@ TEST_CASE("init_from: a run starts from another run's model weights") {
   const Config missing =
       Config::parse(test::tiny_config, "tiny.yaml", {"init_from=" + (dir.path / "no.h5").string()});
   CHECK_THROWS_AS(train(missing, quiet(dir.path / "bad")), Error);
+}
+
+namespace {
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  REQUIRE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+}  // namespace
+
+TEST_CASE(
+    "README: the worked example of a task is tasks/spiral.cpp verbatim, with its registry lines") {
+  const fs::path root = fs::path(LIANDAN_FIXTURE_DIR).parent_path().parent_path();
+  const std::string readme = read_text(root / "README.md");
+  const std::string spiral = read_text(root / "experiments/src/tasks/spiral.cpp");
+  CHECK(readme.find("```cpp\n" + spiral + "```\n") != std::string::npos);
+  // Its two lines in the registry, as README quotes them: the declaration and the list entry.
+  const std::string registry = read_text(root / "experiments/src/tasks/registry.cpp");
+  std::vector<std::string> lines;
+  std::istringstream in(registry);
+  for (std::string line; std::getline(in, line);)
+    if (line.find("spiral_task()") != std::string::npos) lines.push_back(line + "\n");
+  REQUIRE(lines.size() == 2);
+  for (const std::string& line : lines) {
+    CAPTURE(line);
+    CHECK(readme.find(line) != std::string::npos);
+  }
+}
+
+TEST_CASE("task_table: each task's keys come from its field table; spiral's in their order") {
+  std::vector<std::string> names, spiral_keys;
+  for (const TaskEntry& entry : task_table()) {
+    names.push_back(entry.name);
+    if (entry.name == "spiral")
+      for (const Key& key : entry.keys) spiral_keys.push_back(key.path + "=" + key.fallback);
+  }
+  CHECK(names == std::vector<std::string>{"spiral", "fashion_mlp", "byte_lm", "position_probe",
+                                          "vae_fashion", "eae_fashion", "gan_mixture",
+                                          "gan_fashion"});
+  CHECK(spiral_keys == std::vector<std::string>{"model.hidden=64", "model.depth=2",
+                                                "data.classes=3", "data.turns=1", "data.noise=0.05",
+                                                "data.batch_size=64", "data.eval_size=1024"});
 }
