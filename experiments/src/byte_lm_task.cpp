@@ -52,7 +52,7 @@ ByteLmTask::ByteLmTask(const ByteLmOptions& o, std::uint64_t seed, const data::B
 Batch ByteLmTask::next_batch() {
   const data::Batch b = train_.next_batch();
   const std::int64_t examples = b["input"].shape()[0];
-  return {.tensors = {{"input", Tensor(b["input"])}, {"target", Tensor(b["target"])}},
+  return {.tensors = {{"input", b["input"]}, {"target", b["target"]}},
           .examples = examples,
           .tokens = examples * options_.block_size};
 }
@@ -78,9 +78,9 @@ std::map<std::string, double> ByteLmTask::evaluate() {
   return {{"loss", loss}, {"bits_per_byte", loss / std::numbers::ln2}};
 }
 
-nn::NamedTensors ByteLmTask::sampler_state() const { return train_.state_dict(); }
+core::NamedTensors ByteLmTask::sampler_state() const { return train_.state_dict(); }
 
-void ByteLmTask::load_sampler_state(const nn::NamedTensors& state) {
+void ByteLmTask::load_sampler_state(const core::NamedTensors& state) {
   train_.load_state_dict(state);
 }
 

@@ -29,7 +29,7 @@ FashionMlpTask::FashionMlpTask(const FashionMlpOptions& o, std::uint64_t seed)
 Batch FashionMlpTask::next_batch() {
   const data::Batch b = train_.next_batch();
   const std::int64_t n = b["label"].numel();
-  return {.tensors = {{"x", Tensor(b["image"])}, {"y", Tensor(b["label"])}}, .examples = n};
+  return {.tensors = {{"x", b["image"]}, {"y", b["label"]}}, .examples = n};
 }
 
 Tensor FashionMlpTask::loss(const Batch& batch) {
@@ -55,9 +55,9 @@ std::optional<Tensor> FashionMlpTask::image_features(const Tensor& images) {
   return h;  // (N, hidden)
 }
 
-nn::NamedTensors FashionMlpTask::sampler_state() const { return train_.state_dict(); }
+core::NamedTensors FashionMlpTask::sampler_state() const { return train_.state_dict(); }
 
-void FashionMlpTask::load_sampler_state(const nn::NamedTensors& state) {
+void FashionMlpTask::load_sampler_state(const core::NamedTensors& state) {
   train_.load_state_dict(state);
 }
 

@@ -128,7 +128,7 @@ FashionTask::FashionTask(const FashionData& options, std::uint64_t seed, std::in
 
 Batch FashionTask::next_batch() {
   const data::Batch b = loader_.next_batch();
-  return {.tensors = {{"image", Tensor(b["image"])}}, .examples = loader_batch_};
+  return {.tensors = {{"image", b["image"]}}, .examples = loader_batch_};
 }
 
 void FashionTask::add_fid(std::map<std::string, double>& metrics,
@@ -151,9 +151,9 @@ void FashionTask::save_interpolations(const std::filesystem::path& run_dir, std:
                               steps, grid);
 }
 
-nn::NamedTensors FashionTask::sampler_state() const { return loader_.state_dict(); }
+core::NamedTensors FashionTask::sampler_state() const { return loader_.state_dict(); }
 
-void FashionTask::load_sampler_state(const nn::NamedTensors& state) {
+void FashionTask::load_sampler_state(const core::NamedTensors& state) {
   loader_.load_state_dict(state);
 }
 
@@ -314,8 +314,7 @@ GanMixtureTask::GanMixtureTask(const GanMixtureOptions& options, std::uint64_t s
 
 Batch GanMixtureTask::next_batch() {
   const data::Batch b = loader_.next_batch();
-  return {.tensors = {{"x", Tensor(b["x"])}},
-          .examples = options_.objective.n_dis * options_.batch_size};
+  return {.tensors = {{"x", b["x"]}}, .examples = options_.objective.n_dis * options_.batch_size};
 }
 
 Tensor GanMixtureTask::generate(std::int64_t n, core::Generator& g) {
@@ -353,9 +352,9 @@ void GanMixtureTask::save_samples(const std::filesystem::path& run_dir, std::int
                                {.x_min = -e, .x_max = e, .y_min = -e, .y_max = e}));
 }
 
-nn::NamedTensors GanMixtureTask::sampler_state() const { return loader_.state_dict(); }
+core::NamedTensors GanMixtureTask::sampler_state() const { return loader_.state_dict(); }
 
-void GanMixtureTask::load_sampler_state(const nn::NamedTensors& state) {
+void GanMixtureTask::load_sampler_state(const core::NamedTensors& state) {
   loader_.load_state_dict(state);
 }
 

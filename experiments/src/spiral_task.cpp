@@ -16,11 +16,11 @@ core::Tensor i64_scalar(std::uint64_t v) {
   return core::Tensor::from<std::int64_t>({static_cast<std::int64_t>(v)}, {});
 }
 
-std::uint64_t u64_of(const nn::NamedTensors& state, const std::string& key) {
+std::uint64_t u64_of(const core::NamedTensors& state, const std::string& key) {
   for (const auto& [name, t] : state)
     if (name == key) {
       check(t.dtype() == DType::i64 && t.numel() == 1, "spiral sampler: '{}' must be one i64", key);
-      return static_cast<std::uint64_t>(t.data().to_vector<std::int64_t>()[0]);
+      return static_cast<std::uint64_t>(t.to_vector<std::int64_t>()[0]);
     }
   throw Error(fmt::format("spiral sampler: the state has no '{}'", key));
 }
@@ -60,7 +60,7 @@ SpiralTask::SpiralTask(const SpiralOptions& options, std::uint64_t seed)
 
 Batch SpiralTask::next_batch() {
   auto [x, y] = spiral_points(options_.batch_size, options_, train_gen_);
-  return {.tensors = {{"x", Tensor(x)}, {"y", Tensor(y)}}, .examples = options_.batch_size};
+  return {.tensors = {{"x", x}, {"y", y}}, .examples = options_.batch_size};
 }
 
 Tensor SpiralTask::loss(const Batch& batch) {
@@ -78,12 +78,11 @@ std::map<std::string, double> SpiralTask::evaluate() {
   return {{"loss", loss}, {"accuracy", accuracy}};
 }
 
-nn::NamedTensors SpiralTask::sampler_state() const {
-  return {{"seed", Tensor(i64_scalar(train_gen_.seed()))},
-          {"offset", Tensor(i64_scalar(train_gen_.offset()))}};
+core::NamedTensors SpiralTask::sampler_state() const {
+  return {{"seed", i64_scalar(train_gen_.seed())}, {"offset", i64_scalar(train_gen_.offset())}};
 }
 
-void SpiralTask::load_sampler_state(const nn::NamedTensors& state) {
+void SpiralTask::load_sampler_state(const core::NamedTensors& state) {
   train_gen_.set_state(u64_of(state, "seed"), u64_of(state, "offset"));
 }
 

@@ -31,8 +31,8 @@ class FashionMlpTask : public Task {
   std::map<std::string, double> evaluate() override;
   // The activations of the last hidden layer (N, hidden); an error for depth 0.
   std::optional<Tensor> image_features(const Tensor& images) override;
-  nn::NamedTensors sampler_state() const override;
-  void load_sampler_state(const nn::NamedTensors& state) override;
+  core::NamedTensors sampler_state() const override;
+  void load_sampler_state(const core::NamedTensors& state) override;
 
  private:
   nn::Sequential model_;
@@ -57,8 +57,8 @@ class ByteLmTask : public Task {
   Batch next_batch() override;
   Tensor loss(const Batch& batch) override;
   std::map<std::string, double> evaluate() override;
-  nn::NamedTensors sampler_state() const override;
-  void load_sampler_state(const nn::NamedTensors& state) override;
+  core::NamedTensors sampler_state() const override;
+  void load_sampler_state(const core::NamedTensors& state) override;
   std::optional<std::string> sample(const std::string& prompt, std::int64_t tokens,
                                     double temperature, std::uint64_t seed) override;
 
@@ -98,8 +98,8 @@ class PositionProbeTask : public Task {
   bool higher_is_better(const std::string& metric) const override {
     return metric.starts_with("accuracy");
   }
-  nn::NamedTensors sampler_state() const override { return {}; }  // every batch is the same
-  void load_sampler_state(const nn::NamedTensors&) override {}
+  core::NamedTensors sampler_state() const override { return {}; }  // every batch is the same
+  void load_sampler_state(const core::NamedTensors&) override {}
 
  private:
   Tensor predict(std::int64_t batch);  // (B, n) regressed positions

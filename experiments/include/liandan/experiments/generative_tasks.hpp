@@ -43,8 +43,8 @@ using ImageSampler = std::function<core::Tensor(std::int64_t n, core::Generator&
 class FashionTask : public Task {
  public:
   Batch next_batch() override;
-  nn::NamedTensors sampler_state() const override;
-  void load_sampler_state(const nn::NamedTensors& state) override;
+  core::NamedTensors sampler_state() const override;
+  void load_sampler_state(const core::NamedTensors& state) override;
 
  protected:
   FashionTask(const FashionData& options, std::uint64_t seed, std::int64_t loader_batch);
@@ -174,8 +174,8 @@ class GanMixtureTask : public Task {
   std::map<std::string, double> evaluate() override;
   bool higher_is_better(const std::string& metric) const override;
   void save_samples(const std::filesystem::path& run_dir, std::int64_t step) override;
-  nn::NamedTensors sampler_state() const override;
-  void load_sampler_state(const nn::NamedTensors& state) override;
+  core::NamedTensors sampler_state() const override;
+  void load_sampler_state(const core::NamedTensors& state) override;
 
  private:
   struct Pair : nn::Module {

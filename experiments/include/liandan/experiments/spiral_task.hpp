@@ -30,8 +30,8 @@ class SpiralTask : public Task {
   Batch next_batch() override;
   Tensor loss(const Batch& batch) override;
   std::map<std::string, double> evaluate() override;
-  nn::NamedTensors sampler_state() const override;
-  void load_sampler_state(const nn::NamedTensors& state) override;
+  core::NamedTensors sampler_state() const override;
+  void load_sampler_state(const core::NamedTensors& state) override;
 
  private:
   SpiralOptions options_;
