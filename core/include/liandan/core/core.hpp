@@ -9,7 +9,6 @@
 #include "liandan/core/indexing.hpp"
 #include "liandan/core/join.hpp"
 #include "liandan/core/matmul.hpp"
-#include "liandan/core/named_tensors.hpp"
 #include "liandan/core/normalization.hpp"
 #include "liandan/core/overlap.hpp"
 #include "liandan/core/random.hpp"
