@@ -1,36 +1,10 @@
-// NamedTensors, Dataset::get, collate and TensorDataset (Note [Collation] in dataset.hpp).
+// Dataset::get, collate and TensorDataset (Note [Collation] in dataset.hpp).
 #include "liandan/data/dataset.hpp"
 
 #include <algorithm>
 #include <cstring>
 
 namespace liandan::data {
-
-NamedTensors::NamedTensors(std::initializer_list<Item> items) {
-  for (const auto& [name, tensor] : items) add(name, tensor);
-}
-
-void NamedTensors::add(std::string name, core::Tensor tensor) {
-  check(!contains(name), "NamedTensors: duplicate name '{}'", name);
-  items_.emplace_back(std::move(name), std::move(tensor));
-}
-
-const core::Tensor& NamedTensors::operator[](std::string_view name) const {
-  for (const auto& item : items_)
-    if (item.first == name) return item.second;
-  throw Error(
-      fmt::format("NamedTensors: no tensor named '{}' (have: {})", name, fmt::join(names(), ", ")));
-}
-
-bool NamedTensors::contains(std::string_view name) const {
-  return std::any_of(items_.begin(), items_.end(), [&](const Item& i) { return i.first == name; });
-}
-
-std::vector<std::string> NamedTensors::names() const {
-  std::vector<std::string> out;
-  for (const auto& item : items_) out.push_back(item.first);
-  return out;
-}
 
 Example Dataset::get(std::int64_t index) const {
   check(index >= 0 && index < size(), "{}: index {} out of range for {} examples", name(), index,
@@ -68,7 +42,8 @@ Batch collate(const Dataset& dataset, std::span<const std::int64_t> indices) {
   return out;
 }
 
-TensorDataset::TensorDataset(NamedTensors tensors, std::string name) : name_(std::move(name)) {
+TensorDataset::TensorDataset(core::NamedTensors tensors, std::string name)
+    : name_(std::move(name)) {
   check(tensors.size() > 0, "TensorDataset '{}': no tensors", name_);
   bool first = true;
   for (const auto& [field, tensor] : tensors) {

@@ -127,14 +127,14 @@ core::Tensor read_field(hid_t file, const std::string& path, const Hdf5Field& fi
 
 }  // namespace
 
-NamedTensors read_hdf5(const std::string& path, const std::vector<Hdf5Field>& fields) {
+core::NamedTensors read_hdf5(const std::string& path, const std::vector<Hdf5Field>& fields) {
   const QuietHdf5 quiet;
   std::error_code ec;
   check(std::filesystem::is_regular_file(path, ec), "read_hdf5: '{}': no such file", path);
   check(H5Fis_hdf5(path.c_str()) > 0, "read_hdf5: '{}': not an HDF5 file", path);
   Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   check(file.valid(), "read_hdf5: '{}': cannot open (truncated or corrupt?)", path);
-  NamedTensors out;
+  core::NamedTensors out;
   for (const Hdf5Field& field : fields) out.add(field.name, read_field(file.get(), path, field));
   return out;
 }

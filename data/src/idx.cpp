@@ -154,7 +154,7 @@ std::shared_ptr<TensorDataset> fashion_mnist(const FashionMnistOptions& options)
   const std::int64_t n = images.size(0), h = images.size(1), w = images.size(2);
   images = options.flatten ? images.view({n, h * w}) : images.view({n, 1, h, w});
   return std::make_shared<TensorDataset>(
-      NamedTensors{{"image", images}, {"label", labels}},
+      core::NamedTensors{{"image", images}, {"label", labels}},
       fmt::format("fashion-mnist {}", options.train ? "train" : "t10k"));
 }
 

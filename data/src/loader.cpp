@@ -161,7 +161,7 @@ void DataLoader::load_state(const SamplerState& state) {
   order_epoch_ = -1;
 }
 
-NamedTensors DataLoader::state_dict() const {
+core::NamedTensors DataLoader::state_dict() const {
   auto scalar = [](std::int64_t v) {
     core::Tensor t = core::Tensor::empty({}, DType::i64);
     *t.data<std::int64_t>() = v;  // exact (a double would round beyond 2^53)
@@ -173,7 +173,7 @@ NamedTensors DataLoader::state_dict() const {
           {"dataset_size", scalar(state_.dataset_size)}};
 }
 
-void DataLoader::load_state_dict(const NamedTensors& tensors) {
+void DataLoader::load_state_dict(const core::NamedTensors& tensors) {
   auto read = [&](const char* key) {
     const core::Tensor& t = tensors[key];
     check(t.dtype() == DType::i64 && t.numel() == 1,

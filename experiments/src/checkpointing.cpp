@@ -9,48 +9,50 @@
 namespace liandan::experiments {
 namespace {
 
-Tensor i64(std::uint64_t v) {
-  return Tensor(core::Tensor::from<std::int64_t>({static_cast<std::int64_t>(v)}, {}));
+core::Tensor i64(std::uint64_t v) {
+  return core::Tensor::from<std::int64_t>({static_cast<std::int64_t>(v)}, {});
 }
 
-void add_prefixed(nn::NamedTensors& out, const std::string& prefix, const nn::NamedTensors& in) {
-  for (const auto& [name, t] : in) out.emplace_back(prefix + name, t);
+void add_prefixed(core::NamedTensors& out, const std::string& prefix,
+                  const core::NamedTensors& in) {
+  for (const auto& [name, t] : in) out.add(prefix + name, t);
 }
 
 // The entries under prefix, with the prefix removed.
-nn::NamedTensors under(const nn::NamedTensors& all, const std::string& prefix) {
-  nn::NamedTensors out;
+core::NamedTensors under(const core::NamedTensors& all, const std::string& prefix) {
+  core::NamedTensors out;
   for (const auto& [name, t] : all)
-    if (name.rfind(prefix, 0) == 0) out.emplace_back(name.substr(prefix.size()), t);
+    if (name.rfind(prefix, 0) == 0) out.add(name.substr(prefix.size()), t);
   return out;
 }
 
-const Tensor& entry(const nn::NamedTensors& all, const std::string& key, const std::string& path) {
+const core::Tensor& entry(const core::NamedTensors& all, const std::string& key,
+                          const std::string& path) {
   for (const auto& [name, t] : all)
     if (name == key) return t;
   throw Error(fmt::format("checkpoint '{}': no entry '{}'", path, key));
 }
 
-std::uint64_t u64(const nn::NamedTensors& all, const std::string& key, const std::string& path) {
-  const Tensor& t = entry(all, key, path);
+std::uint64_t u64(const core::NamedTensors& all, const std::string& key, const std::string& path) {
+  const core::Tensor& t = entry(all, key, path);
   check(t.dtype() == DType::i64 && t.numel() == 1, "checkpoint '{}': '{}' must be one i64", path,
         key);
-  return static_cast<std::uint64_t>(t.data().to_vector<std::int64_t>()[0]);
+  return static_cast<std::uint64_t>(t.to_vector<std::int64_t>()[0]);
 }
 
 }  // namespace
 
 void save_checkpoint(const std::filesystem::path& path, Task& task,
                      const optim::Optimizer& optimizer, const TrainerState& state) {
-  nn::NamedTensors all;
+  core::NamedTensors all;
   add_prefixed(all, "model.", task.model().state_dict());
   add_prefixed(all, "optimizer.", optimizer.state_dict());
   add_prefixed(all, "sampler.", task.sampler_state());
   const core::Generator& gen = core::default_generator();
-  all.emplace_back("rng.seed", i64(gen.seed()));
-  all.emplace_back("rng.offset", i64(gen.offset()));
-  all.emplace_back("trainer.step", i64(static_cast<std::uint64_t>(state.step)));
-  all.emplace_back("trainer.wall_time", Tensor(core::Tensor::scalar(state.wall_time, DType::f64)));
+  all.add("rng.seed", i64(gen.seed()));
+  all.add("rng.offset", i64(gen.offset()));
+  all.add("trainer.step", i64(static_cast<std::uint64_t>(state.step)));
+  all.add("trainer.wall_time", core::Tensor::scalar(state.wall_time, DType::f64));
   nn::save(path.string(), all, {{"step", std::to_string(state.step)}, {"format", "liandan-run-1"}});
 }
 

@@ -270,19 +270,19 @@ OptimizerSetup make_optimizer(const Config& config, const nn::Module& model) {
 
   OptimizerSetup setup;
   std::vector<optim::ParamGroup> groups;
-  const nn::NamedTensors all = model.named_parameters();
-  nn::NamedTensors rest = all;
+  const NamedParameters all = model.named_parameters();
+  NamedParameters rest = all;
   const std::size_t num_groups = config.at("optimizer.groups").node().size();
   for (std::size_t g = 0; g < num_groups; ++g) {
     const Config spec = config.at(fmt::format("optimizer.groups.{}", g));
     optim::ParamGroup group;
-    nn::NamedTensors unmatched;
+    NamedParameters unmatched;
     const auto patterns = spec.get<std::vector<std::string>>("params");
     for (auto& [pname, p] : rest) {
       bool match = false;
       for (const std::string& pattern : patterns)
         match = match || ::fnmatch(pattern.c_str(), pname.c_str(), 0) == 0;
-      (match ? group.params : unmatched).emplace_back(pname, p);
+      (match ? group.params : unmatched).add(pname, p);
     }
     const auto gname = spec.get<std::string>("name");
     check(!group.params.empty(), "optimizer.groups.{} ({}): no parameter left matches {}", g, gname,
@@ -306,7 +306,7 @@ OptimizerSetup make_optimizer(const Config& config, const nn::Module& model) {
   if (const double decay = config.get<double>("optimizer.layer_decay"); decay < 1) {
     const std::vector<int> depths = optim::layer_depths(all);
     std::map<std::string, int> depth_of;
-    for (std::size_t i = 0; i < all.size(); ++i) depth_of[all[i].first] = depths[i];
+    for (std::size_t i = 0; i < all.size(); ++i) depth_of[all.items()[i].first] = depths[i];
     const int max_depth = *std::max_element(depths.begin(), depths.end());
     std::vector<optim::ParamGroup> split;
     std::vector<std::string> names;
@@ -315,7 +315,7 @@ OptimizerSetup make_optimizer(const Config& config, const nn::Module& model) {
       for (const auto& entry : groups[g].params) {
         optim::ParamGroup& part = by_depth[depth_of.at(entry.first)];
         if (part.params.empty()) part.options = groups[g].options;
-        part.params.push_back(entry);
+        part.params.add(entry.first, entry.second);
       }
       for (auto& [depth, part] : by_depth) {
         const auto it = part.options.find("lr_mult");

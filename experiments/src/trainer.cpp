@@ -104,7 +104,7 @@ TrainResult train(const Config& config, const TrainOptions& options) {
   OptimizerSetup setup = make_optimizer(config, task->model());
   optim::Optimizer& optimizer = *setup.optimizer;
   const optim::Schedule schedule = make_schedule(config);
-  const nn::NamedTensors named_params = task->model().named_parameters();
+  const NamedParameters named_params = task->model().named_parameters();
   if (!options.resume) write_file_atomic(dir.groups(), optim::format_groups(optimizer));
 
   TrainerState state;

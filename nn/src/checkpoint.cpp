@@ -11,7 +11,6 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <set>
 #include <utility>
 #include <vector>
 
@@ -118,11 +117,11 @@ Handle utf8_string_type() {
 // ---- save
 
 void write_tensor(hid_t file, const std::string& where, const std::string& name,
-                  const Tensor& tensor) {
+                  const core::Tensor& tensor) {
   check(!name.empty() && name.find('/') == std::string::npos && name != ".",
         "{}: invalid key '{}': keys are non-empty and have no '/'", where, name);
   check(tensor.defined(), "{}: tensor '{}' is undefined", where, name);
-  const core::Tensor data = tensor.data().contiguous();
+  const core::Tensor data = tensor.contiguous();
   const TypePair type = hdf5_type(data.dtype());
   std::vector<hsize_t> dims(data.shape().begin(), data.shape().end());
   Handle space(
@@ -156,7 +155,7 @@ void write_attribute(hid_t file, const std::string& where, const std::string& ke
 }
 
 // Writes the whole file at tmp and closes it; throws on any failure.
-void write_file(const std::string& tmp, const std::string& where, const NamedTensors& tensors,
+void write_file(const std::string& tmp, const std::string& where, const core::NamedTensors& tensors,
                 const Metadata& metadata) {
   Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
   hcheck(fcpl.valid() && H5Pset_link_creation_order(
@@ -165,11 +164,7 @@ void write_file(const std::string& tmp, const std::string& where, const NamedTen
   const Handle fapl = strong_close_fapl();
   Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose);
   hcheck(file.valid(), fmt::format("{}: cannot create '{}'", where, tmp));
-  std::set<std::string> seen;
-  for (const auto& [name, tensor] : tensors) {
-    check(seen.insert(name).second, "{}: duplicate key '{}'", where, name);
-    write_tensor(file.get(), where, name, tensor);
-  }
+  for (const auto& [name, tensor] : tensors) write_tensor(file.get(), where, name, tensor);
   for (const auto& [key, value] : metadata) write_attribute(file.get(), where, key, value);
   hcheck(H5Fflush(file.get(), H5F_SCOPE_GLOBAL) >= 0, fmt::format("{}: cannot flush", where));
   hcheck(file.close(), fmt::format("{}: cannot close '{}'", where, tmp));
@@ -209,7 +204,7 @@ ReadType read_type(hid_t stored, const std::string& where, const std::string& na
                           where, name, static_cast<int>(cls), size));
 }
 
-Tensor read_tensor(hid_t file, const std::string& where, const std::string& name) {
+core::Tensor read_tensor(hid_t file, const std::string& where, const std::string& name) {
   Handle obj(H5Oopen(file, name.c_str(), H5P_DEFAULT), H5Oclose);
   hcheck(obj.valid(), fmt::format("{}: cannot open '{}'", where, name));
   check(H5Iget_type(obj.get()) == H5I_DATASET,
@@ -238,7 +233,7 @@ Tensor read_tensor(hid_t file, const std::string& where, const std::string& name
   ReadType type = read_type(stored.get(), where, name);
   hcheck(type.memory.valid(), fmt::format("{}: cannot read the type of '{}'", where, name));
   core::Tensor data = core::Tensor::empty(shape, type.dtype);
-  if (data.numel() == 0) return Tensor(data);
+  if (data.numel() == 0) return data;
   if (type.dtype == DType::b8) {  // read the bytes, store them as 0/1 (any nonzero is true)
     std::vector<std::uint8_t> bytes(data.numel());
     hcheck(H5Dread(ds, type.memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0,
@@ -249,7 +244,7 @@ Tensor read_tensor(hid_t file, const std::string& where, const std::string& name
     hcheck(H5Dread(ds, type.memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.raw_data()) >= 0,
            fmt::format("{}: cannot read '{}' {}", where, name, shape));
   }
-  return Tensor(data);
+  return data;
 }
 
 std::string read_string_attribute(hid_t file, const std::string& where, const std::string& key) {
@@ -314,7 +309,7 @@ std::vector<std::string> attribute_names(hid_t file, const std::string& where) {
 
 }  // namespace
 
-void save(const std::string& path, const NamedTensors& tensors, const Metadata& metadata) {
+void save(const std::string& path, const core::NamedTensors& tensors, const Metadata& metadata) {
   const QuietHdf5 quiet;
   const std::string where = fmt::format("save: '{}'", path);
   const std::string tmp = fmt::format("{}.tmp-{}", path, ::getpid());
@@ -348,7 +343,7 @@ Checkpoint load(const std::string& path) {
   hcheck(file.valid(), fmt::format("{}: cannot open (truncated or corrupt?)", where));
   Checkpoint out;
   for (const std::string& name : root_names(file.get(), where))
-    out.tensors.emplace_back(name, read_tensor(file.get(), where, name));
+    out.tensors.add(name, read_tensor(file.get(), where, name));
   for (const std::string& key : attribute_names(file.get(), where))
     out.metadata[key] = read_string_attribute(file.get(), where, key);
   hcheck(file.close(), fmt::format("{}: cannot close", where));

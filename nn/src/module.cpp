@@ -6,7 +6,6 @@
 #include <set>
 
 #include "liandan/autograd/anomaly_mode.hpp"
-#include "liandan/autograd/grad_mode.hpp"
 
 namespace liandan::nn {
 
@@ -107,39 +106,40 @@ void Module::rethrow_with_path(const std::exception& e) const {
 
 // ---- traversal
 
-void Module::collect(const std::string& prefix, bool recurse, bool want_buffers,
-                     NamedTensors& out) const {
-  for (const auto& [name, slot] : want_buffers ? buffers_ : parameters_)
-    if (slot->defined()) out.emplace_back(prefix + name, *slot);
+void Module::for_each_slot(const std::string& prefix, bool recurse, bool buffers,
+                           const std::function<void(std::string, const Tensor&)>& fn) const {
+  for (const auto& [name, slot] : buffers ? buffers_ : parameters_)
+    if (slot->defined()) fn(prefix + name, *slot);
   if (!recurse) return;
   for (const auto& [name, child] : children_)
-    child->collect(prefix + name + ".", true, want_buffers, out);
+    child->for_each_slot(prefix + name + ".", true, buffers, fn);
 }
 
-NamedTensors Module::named_parameters(bool recurse) const {
-  NamedTensors out;
-  collect("", recurse, false, out);
-  // A parameter shared by two modules (weight tying) is listed once, under its first name.
+NamedParameters Module::named_parameters(bool recurse) const {
+  NamedParameters out;
   std::set<const TensorImpl*> seen;
-  std::erase_if(out, [&](const auto& p) { return !seen.insert(p.second.impl()).second; });
+  for_each_slot("", recurse, false, [&](std::string name, const Tensor& p) {
+    if (seen.insert(p.impl()).second) out.add(std::move(name), p);
+  });
   return out;
 }
 
 std::vector<Tensor> Module::parameters(bool recurse) const {
   std::vector<Tensor> out;
-  for (auto& [name, t] : named_parameters(recurse)) out.push_back(t);
+  for (const auto& [name, p] : named_parameters(recurse)) out.push_back(p);
   return out;
 }
 
-NamedTensors Module::named_buffers(bool recurse) const {
-  NamedTensors out;
-  collect("", recurse, true, out);
+core::NamedTensors Module::named_buffers(bool recurse) const {
+  core::NamedTensors out;
+  for_each_slot("", recurse, true,
+                [&](std::string name, const Tensor& b) { out.add(std::move(name), b.data()); });
   return out;
 }
 
 std::vector<Tensor> Module::buffers(bool recurse) const {
   std::vector<Tensor> out;
-  for (auto& [name, t] : named_buffers(recurse)) out.push_back(t);
+  for_each_slot("", recurse, true, [&](const std::string&, const Tensor& b) { out.push_back(b); });
   return out;
 }
 
@@ -193,46 +193,39 @@ void Module::apply(const std::function<void(Module&)>& fn) {
   for (Module* m : modules()) fn(*m);
 }
 
-NamedTensors Module::state_dict() const {
-  NamedTensors out;
+core::NamedTensors Module::state_dict() const {
+  core::NamedTensors out;
   std::function<void(const Module&, const std::string&)> walk = [&](const Module& m,
                                                                     const std::string& prefix) {
     for (const auto& [name, slot] : m.parameters_)
-      if (slot->defined()) out.emplace_back(prefix + name, *slot);
+      if (slot->defined()) out.add(prefix + name, slot->data());
     for (const auto& [name, slot] : m.buffers_)
-      if (slot->defined()) out.emplace_back(prefix + name, *slot);
+      if (slot->defined()) out.add(prefix + name, slot->data());
     for (const auto& [name, child] : m.children_) walk(*child, prefix + name + ".");
   };
   walk(*this, "");
   return out;
 }
 
-void Module::load_state_dict(const NamedTensors& state, bool strict) {
-  const NamedTensors own = state_dict();
-  std::set<std::string> given;
-  for (const auto& [name, t] : state) given.insert(name);
-  std::set<std::string> known;
-  NoGradGuard no_grad;
+void Module::load_state_dict(const core::NamedTensors& state, bool strict) {
+  const core::NamedTensors own = state_dict();
   for (const auto& [name, slot] : own) {
-    known.insert(name);
-    auto it =
-        std::find_if(state.begin(), state.end(), [&](const auto& p) { return p.first == name; });
-    if (it == state.end()) {
+    if (!state.contains(name)) {
       check(!strict, "load_state_dict: missing key '{}' (shape {})", name, slot.shape());
       continue;
     }
-    const Tensor& value = it->second;
+    const core::Tensor& value = state[name];
     check(value.shape() == slot.shape(),
           "load_state_dict: shape mismatch for '{}': checkpoint has {}, model has {}", name,
           value.shape(), slot.shape());
     check(value.dtype() == slot.dtype(),
           "load_state_dict: dtype mismatch for '{}': checkpoint has {}, model has {}", name,
           value.dtype(), slot.dtype());
-    slot.data().copy_(value.data());
+    slot.copy_(value);
   }
   if (strict)
-    for (const std::string& name : given)
-      check(known.count(name) > 0, "load_state_dict: unexpected key '{}'", name);
+    for (const auto& [name, value] : state)
+      check(own.contains(name), "load_state_dict: unexpected key '{}'", name);
 }
 
 // ---- printing

@@ -45,11 +45,10 @@ void Adam::update(const ParamGroup& group, std::size_t index, const core::Tensor
 NamedTensors Adam::save_state(std::size_t index) const {
   const std::optional<AdamState>& s = state_[index];
   if (!s) return {};
-  NamedTensors out{{"step", Tensor(step_tensor(s->step))},
-                   {"exp_avg", Tensor(s->exp_avg.clone())},
-                   {"exp_avg_sq", Tensor(s->exp_avg_sq.clone())}};
-  if (s->max_exp_avg_sq.defined())
-    out.emplace_back("max_exp_avg_sq", Tensor(s->max_exp_avg_sq.clone()));
+  NamedTensors out{{"step", step_tensor(s->step)},
+                   {"exp_avg", s->exp_avg.clone()},
+                   {"exp_avg_sq", s->exp_avg_sq.clone()}};
+  if (s->max_exp_avg_sq.defined()) out.add("max_exp_avg_sq", s->max_exp_avg_sq.clone());
   return out;
 }
 

@@ -207,10 +207,8 @@ void Amos::update(const ParamGroup& group, std::size_t index, const core::Tensor
 NamedTensors Amos::save_state(std::size_t index) const {
   const std::optional<AmosState>& s = state_[index];
   if (!s) return {};
-  NamedTensors out{{"step", Tensor(step_tensor(s->step))},
-                   {"v", Tensor(s->v.clone())},
-                   {"b", Tensor(s->b.clone())}};
-  if (s->m.defined()) out.emplace_back("m", Tensor(s->m.clone()));
+  NamedTensors out{{"step", step_tensor(s->step)}, {"v", s->v.clone()}, {"b", s->b.clone()}};
+  if (s->m.defined()) out.add("m", s->m.clone());
   return out;
 }
 

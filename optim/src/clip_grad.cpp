@@ -10,7 +10,7 @@
 namespace liandan::optim {
 namespace {
 
-std::vector<Tensor> values(const nn::NamedTensors& named) {
+std::vector<Tensor> values(const NamedParameters& named) {
   std::vector<Tensor> out;
   for (const auto& [key, p] : named) out.push_back(p);
   return out;
@@ -84,7 +84,7 @@ double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, doubl
   return total;
 }
 
-double clip_grad_norm_(const nn::NamedTensors& named_params, double max_norm, double norm_type) {
+double clip_grad_norm_(const NamedParameters& named_params, double max_norm, double norm_type) {
   return clip_grad_norm_(values(named_params), max_norm, norm_type);
 }
 
@@ -100,7 +100,7 @@ void clip_grad_value_(const std::vector<Tensor>& params, double clip_value) {
   }
 }
 
-void clip_grad_value_(const nn::NamedTensors& named_params, double clip_value) {
+void clip_grad_value_(const NamedParameters& named_params, double clip_value) {
   clip_grad_value_(values(named_params), clip_value);
 }
 

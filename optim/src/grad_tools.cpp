@@ -7,7 +7,7 @@
 
 namespace liandan::optim {
 
-std::optional<std::string> first_nonfinite_grad(const NamedTensors& params) {
+std::optional<std::string> first_nonfinite_grad(const NamedParameters& params) {
   for (const auto& [key, p] : params) {
     const Tensor g = p.grad();
     if (!g.defined()) continue;
@@ -28,7 +28,7 @@ std::optional<std::string> first_nonfinite_grad(const NamedTensors& params) {
   return std::nullopt;
 }
 
-void check_finite_grads(const NamedTensors& params) {
+void check_finite_grads(const NamedParameters& params) {
   if (const auto bad = first_nonfinite_grad(params)) throw Error("non-finite gradient in " + *bad);
 }
 

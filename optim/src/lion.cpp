@@ -73,7 +73,7 @@ void Lion::update(const ParamGroup& group, std::size_t index, const core::Tensor
 NamedTensors Lion::save_state(std::size_t index) const {
   const std::optional<LionState>& s = state_[index];
   if (!s) return {};
-  return {{"step", Tensor(step_tensor(s->step))}, {"exp_avg", Tensor(s->exp_avg.clone())}};
+  return {{"step", step_tensor(s->step)}, {"exp_avg", s->exp_avg.clone()}};
 }
 
 void Lion::load_state(std::size_t index, const std::string& key, const core::Tensor& param,

@@ -110,12 +110,12 @@ void Muon::update(const ParamGroup& group, std::size_t index, const core::Tensor
 NamedTensors Muon::save_state(std::size_t index) const {
   const std::optional<MuonState>& s = state_[index];
   if (!s) return {};
-  NamedTensors out{{"step", Tensor(step_tensor(s->step))}};
+  NamedTensors out{{"step", step_tensor(s->step)}};
   if (muon_[index]) {
-    out.emplace_back("momentum_buffer", Tensor(s->momentum_buffer.clone()));
+    out.add("momentum_buffer", s->momentum_buffer.clone());
   } else {
-    out.emplace_back("exp_avg", Tensor(s->exp_avg.clone()));
-    out.emplace_back("exp_avg_sq", Tensor(s->exp_avg_sq.clone()));
+    out.add("exp_avg", s->exp_avg.clone());
+    out.add("exp_avg_sq", s->exp_avg_sq.clone());
   }
   return out;
 }

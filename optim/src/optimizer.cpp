@@ -88,7 +88,7 @@ void Optimizer::check_option(const std::string& key, const OptionValue& value,
   }
 }
 
-std::vector<ParamGroup> single_group(const NamedTensors& named_parameters) {
+std::vector<ParamGroup> single_group(const NamedParameters& named_parameters) {
   return {ParamGroup{named_parameters, {}}};
 }
 
@@ -105,7 +105,7 @@ const ParamGroup& Optimizer::group_of(std::size_t index) const { return *locate(
 
 const std::pair<std::string, Tensor>& Optimizer::param(std::size_t index) const {
   const auto [group, offset] = locate(index);
-  return group->params[offset];
+  return group->params.items()[offset];
 }
 
 Options Optimizer::per_param_options(std::size_t index) const { return group_of(index).options; }
@@ -140,12 +140,11 @@ void Optimizer::zero_grad(bool set_to_none) {
 
 namespace {
 
-Tensor option_tensor(const OptionValue& value) {
-  if (const double* x = std::get_if<double>(&value))
-    return Tensor(core::Tensor::scalar(*x, DType::f64));
+core::Tensor option_tensor(const OptionValue& value) {
+  if (const double* x = std::get_if<double>(&value)) return core::Tensor::scalar(*x, DType::f64);
   const Axes& axes = std::get<Axes>(value);
-  return Tensor(core::Tensor::from(std::span<const std::int64_t>(axes),
-                                   Shape{static_cast<std::int64_t>(axes.size())}));
+  return core::Tensor::from(std::span<const std::int64_t>(axes),
+                            Shape{static_cast<std::int64_t>(axes.size())});
 }
 
 OptionValue option_value(const std::string& key, const core::Tensor& t, bool is_number) {
@@ -167,10 +166,10 @@ NamedTensors Optimizer::state_dict() const {
   for (const ParamGroup& group : groups_)
     for (const auto& [key, p] : group.params)
       for (auto& [field_name, value] : save_state(index++))
-        out.emplace_back("state." + key + "." + field_name, value);
+        out.add("state." + key + "." + field_name, value);
   for (std::size_t g = 0; g < groups_.size(); ++g)
     for (const auto& [key, value] : groups_[g].options)
-      out.emplace_back("param_groups." + std::to_string(g) + "." + key, option_tensor(value));
+      out.add("param_groups." + std::to_string(g) + "." + key, option_tensor(value));
   return out;
 }
 
@@ -180,7 +179,7 @@ void Optimizer::load_state_dict(const NamedTensors& state) {
     for (const auto& [k, v] : state)
       if (k == key) {
         used.insert(key);
-        return v.data();
+        return v;
       }
     throw Error(fmt::format("{}.load_state_dict: missing key {}", name(), key));
   };
@@ -199,7 +198,7 @@ void Optimizer::load_state_dict(const NamedTensors& state) {
       for (const auto& [k, v] : state) {
         const std::string rest = k.substr(std::min(prefix.size(), k.size()));
         if (k.starts_with(prefix) && !rest.empty() && rest.find('.') == std::string::npos) {
-          fields[index].emplace_back(rest, v);
+          fields[index].add(rest, v);
           used.insert(k);
         }
       }
@@ -249,7 +248,7 @@ core::Tensor state_like(const std::string& param_name, const NamedTensors& field
 const core::Tensor& field(const std::string& param, const NamedTensors& fields,
                           const std::string& key) {
   for (const auto& [k, v] : fields)
-    if (k == key) return v.data();
+    if (k == key) return v;
   throw Error(fmt::format("optimizer state of {}: missing field {}", param, key));
 }
 

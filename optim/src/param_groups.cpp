@@ -51,7 +51,7 @@ bool name_matches(const std::string& pattern, const std::string& name) {
   }
 }
 
-std::vector<int> layer_depths(const NamedTensors& params) {
+std::vector<int> layer_depths(const NamedParameters& params) {
   std::vector<int> index;
   int max_layer = -1;
   for (const auto& [name, p] : params) {
@@ -67,17 +67,17 @@ std::vector<int> layer_depths(const NamedTensors& params) {
   return depth;
 }
 
-GroupBuilder::GroupBuilder(NamedTensors params)
+GroupBuilder::GroupBuilder(NamedParameters params)
     : params_(std::move(params)), options_(params_.size()) {}
 
 std::vector<std::size_t> GroupBuilder::matching(const std::string& pattern,
                                                 const char* rule) const {
   std::vector<std::size_t> out;
   for (std::size_t i = 0; i < params_.size(); ++i)
-    if (name_matches(pattern, params_[i].first)) out.push_back(i);
+    if (name_matches(pattern, params_.items()[i].first)) out.push_back(i);
   check(!out.empty(), "param groups: {}('{}') matches no parameter (first names: {}{})", rule,
-        pattern, params_.empty() ? "none" : params_[0].first,
-        params_.size() > 1 ? ", " + params_[1].first + ", ..." : "");
+        pattern, params_.empty() ? "none" : params_.items()[0].first,
+        params_.size() > 1 ? ", " + params_.items()[1].first + ", ..." : "");
   return out;
 }
 
@@ -108,12 +108,12 @@ GroupBuilder& GroupBuilder::freeze(const std::string& pattern) {
 
 GroupBuilder& GroupBuilder::no_decay_for_bias_and_norm() {
   for (std::size_t i = 0; i < params_.size(); ++i)
-    if (params_[i].second.dim() < 2) options_[i]["weight_decay"] = 0.0;
+    if (params_.items()[i].second.dim() < 2) options_[i]["weight_decay"] = 0.0;
   return *this;
 }
 
 GroupBuilder& GroupBuilder::layer_decay(
-    double decay, std::function<std::vector<int>(const NamedTensors&)> depth_fn) {
+    double decay, std::function<std::vector<int>(const NamedParameters&)> depth_fn) {
   check(decay > 0 && decay <= 1, "param groups: layer_decay {} (must be in (0, 1])", decay);
   const std::vector<int> depth = depth_fn(params_);
   check(depth.size() == params_.size(), "param groups: layer_decay: {} depths for {} parameters",
@@ -133,7 +133,7 @@ std::vector<ParamGroup> GroupBuilder::build() const {
       groups.push_back({{}, options_[i]});
       it = groups.end() - 1;
     }
-    it->params.push_back(params_[i]);
+    it->params.add(params_.items()[i].first, params_.items()[i].second);
   }
   return groups;
 }

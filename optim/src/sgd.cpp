@@ -73,7 +73,7 @@ void SGD::update(const ParamGroup& group, std::size_t index, const core::Tensor&
 NamedTensors SGD::save_state(std::size_t index) const {
   const std::optional<SGDState>& s = state_[index];
   if (!s || !s->momentum_buffer.defined()) return {};
-  return {{"momentum_buffer", Tensor(s->momentum_buffer.clone())}};
+  return {{"momentum_buffer", s->momentum_buffer.clone()}};
 }
 
 void SGD::load_state(std::size_t index, const std::string& key, const core::Tensor& param,

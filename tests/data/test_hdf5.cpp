@@ -40,10 +40,10 @@ std::string make_file(const TempDir& dir) {
 TEST_CASE("data::read_hdf5: named datasets with dtype conversion and shape wildcards") {
   TempDir dir;
   const std::string path = make_file(dir);
-  const NamedTensors t = read_hdf5(path, {{"x", DType::f32, {-1, 3}},
-                                          {"y", DType::i64, {4}},
-                                          {"z", DType::f32, {}},
-                                          {"mask", DType::b8, {-1}}});
+  const core::NamedTensors t = read_hdf5(path, {{"x", DType::f32, {-1, 3}},
+                                                {"y", DType::i64, {4}},
+                                                {"z", DType::f32, {}},
+                                                {"mask", DType::b8, {-1}}});
   CHECK(t.names() == std::vector<std::string>{"x", "y", "z", "mask"});
   CHECK(t["x"].shape() == Shape{4, 3});
   CHECK(t["x"].to_vector<float>()[11] == 11.0f);

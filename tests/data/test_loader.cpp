@@ -15,7 +15,7 @@ namespace {
 std::shared_ptr<TensorDataset> counting(std::int64_t n) {
   core::Tensor index = core::Tensor::arange(0, static_cast<double>(n), 1, DType::i64);
   core::Tensor twice = core::Tensor::arange(0, static_cast<double>(2 * n), 1).view({n, 2});
-  return std::make_shared<TensorDataset>(NamedTensors{{"index", index}, {"twice", twice}},
+  return std::make_shared<TensorDataset>(core::NamedTensors{{"index", index}, {"twice", twice}},
                                          "counting");
 }
 
@@ -166,7 +166,7 @@ TEST_CASE("data::DataLoader: sampler state saved mid-epoch resumes identically")
   for (int i = 0; i < 13; ++i) original.next();  // epoch 0: 8 batches + its end, then 4 of epoch 1
   const SamplerState saved = original.state();
   CHECK(saved == SamplerState{99, 1, 16, 29});
-  const NamedTensors tensors = original.state_dict();
+  const core::NamedTensors tensors = original.state_dict();
   CHECK(tensors.names() == std::vector<std::string>{"seed", "epoch", "position", "dataset_size"});
   std::vector<std::optional<Batch>> rest;
   for (int i = 0; i < 20; ++i) rest.push_back(original.next());

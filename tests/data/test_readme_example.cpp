@@ -18,7 +18,7 @@ struct Seen {
   std::vector<std::int64_t> per_class = std::vector<std::int64_t>(10, 0);
   double pixels = 0;
 };
-Seen scan(int epochs, data::NamedTensors& checkpoint) {
+Seen scan(int epochs, core::NamedTensors& checkpoint) {
   auto train = data::fashion_mnist({.train = true});  // "image" f32 in [0, 1], "label" i64
   data::DataLoader loader(train, {.batch_size = 128, .seed = 42, .drop_last = true});
   Seen seen;
@@ -44,7 +44,7 @@ TEST_CASE("data README example: one epoch of Fashion-MNIST, then a resumable sta
     MESSAGE("dataset-fashion-mnist is not installed: skipped");
     return;
   }
-  data::NamedTensors checkpoint;
+  core::NamedTensors checkpoint;
   const Seen seen = scan(1, checkpoint);
   std::int64_t total = 0;
   for (std::int64_t c : seen.per_class) {

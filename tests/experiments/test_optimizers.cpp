@@ -37,7 +37,7 @@ TEST_CASE("make_optimizer: parameter groups by glob, lr_scale, weight_decay, fir
   CHECK(groups[0].params.size() == 3);  // 3 Linear biases
   CHECK(groups[0].number("weight_decay") == 0);
   REQUIRE(groups[1].params.size() == 1);  // 0.weight (0.bias went to no_decay)
-  CHECK(groups[1].params[0].first == "0.weight");
+  CHECK(groups[1].params.names() == std::vector<std::string>{"0.weight"});
   CHECK(groups[1].lr() == 0.05);
   CHECK(groups[1].number("weight_decay") == 0.5);
   CHECK(groups[2].params.size() == 2);
@@ -86,7 +86,7 @@ TEST_CASE("make_optimizer: optimizer.layer_decay splits groups by depth") {
   const auto& groups = setup.optimizer->param_groups();
   CHECK(groups[0].lr() == doctest::Approx(0.1 * 0.0625));
   CHECK(groups[2].lr() == doctest::Approx(0.1));
-  CHECK(groups[3].params[0].first == "0.weight");
+  CHECK(groups[3].params.names()[0] == "0.weight");
   CHECK(groups[4].lr() == doctest::Approx(0.1 * 0.25));
   CHECK(groups[0].number("weight_decay") == 0);
 }

@@ -82,6 +82,27 @@ TEST_CASE("train: stopped at step k and resumed equals the uninterrupted run bit
   }
 }
 
+TEST_CASE("train: a checkpoint written before NamedTensors was unified resumes bit for bit") {
+  // The fixture is step 20 of tiny_config, written by the code of commit 014bbd6
+  // (tests/fixtures/gen_spiral_checkpoint.sh): the file format did not change.
+  const fs::path old_checkpoint =
+      fs::path(LIANDAN_FIXTURE_DIR) / "spiral_step20_before_named_tensors.h5";
+  test::ScratchDir dir("train_old_checkpoint");
+  const Config config = Config::parse(test::tiny_config, "tiny.yaml");
+  train(config, quiet(dir.path / "full"));
+  const fs::path out = dir.path / "resumed";
+  TrainOptions stopping = quiet(out);
+  stopping.after_step = [](std::int64_t step) {
+    if (step == 20) request_stop();
+  };
+  train(config, stopping);
+  check_same_checkpoint(old_checkpoint, RunDir(out).checkpoint(20));
+  fs::copy_file(old_checkpoint, RunDir(out).checkpoint(20), fs::copy_options::overwrite_existing);
+  CHECK(train(config, quiet(out, true)).finished);
+  CHECK(untimed_metrics(out) == untimed_metrics(dir.path / "full"));
+  check_same_checkpoint(RunDir(out).checkpoint(30), RunDir(dir.path / "full").checkpoint(30));
+}
+
 TEST_CASE("train: SIGINT saves a checkpoint at the end of the step, resuming is identical") {
   test::ScratchDir dir("train_sigint");
   const Config config = Config::parse(test::tiny_config, "tiny.yaml");

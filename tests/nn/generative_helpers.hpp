@@ -17,9 +17,9 @@ inline const Fixture& generative_fixture() {
 
 // Copies <case>/state/<key> into every entry of the module's state_dict.
 inline void load_state(nn::Module& m, const std::string& group) {
-  nn::NamedTensors state;
+  core::NamedTensors state;
   for (const auto& [key, t] : m.state_dict())
-    state.emplace_back(key, Tensor(generative_fixture().tensor(group + "/state/" + key)));
+    state.add(key, generative_fixture().tensor(group + "/state/" + key));
   m.load_state_dict(state);
 }
 

@@ -29,8 +29,8 @@ Tensor get(const std::string& c, const std::string& name, bool requires_grad = f
 
 void load_case(nn::Module& m, const std::string& c) {
   CHECK(static_cast<double>(m.named_parameters().size()) == fixture().attr(c, "num_params"));
-  nn::NamedTensors state;
-  for (const auto& [name, t] : m.state_dict()) state.emplace_back(name, get(c, "state/" + name));
+  core::NamedTensors state;
+  for (const auto& [name, t] : m.state_dict()) state.add(name, get(c, "state/" + name).data());
   m.load_state_dict(state);
 }
 

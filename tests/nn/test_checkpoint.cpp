@@ -45,19 +45,13 @@ struct TempDir {
 };
 
 // Same dtype, shape and bytes.
-void expect_identical(const Tensor& actual, const Tensor& expected) {
+void expect_identical(const core::Tensor& actual, const core::Tensor& expected) {
   REQUIRE(actual.defined());
   CHECK(actual.dtype() == expected.dtype());
   REQUIRE(actual.shape() == expected.shape());
-  const core::Tensor a = actual.data().contiguous(), e = expected.data().contiguous();
+  const core::Tensor a = actual.contiguous(), e = expected.contiguous();
   if (a.numel() > 0)
     CHECK(std::memcmp(a.raw_data(), e.raw_data(), a.numel() * element_size(a.dtype())) == 0);
-}
-
-std::vector<std::string> keys(const nn::NamedTensors& named) {
-  std::vector<std::string> out;
-  for (const auto& [name, t] : named) out.push_back(name);
-  return out;
 }
 
 // The message of the Error f throws ("" if none).
@@ -86,62 +80,62 @@ TEST_CASE("nn::save / nn::load: bit-identical round trip of every dtype, 0-dim, 
   const std::string path = dir.file("state.h5");
   const float nan = std::numeric_limits<float>::quiet_NaN();
   const float inf = std::numeric_limits<float>::infinity();
-  const nn::NamedTensors tensors = {
+  const core::NamedTensors tensors = {
       // Keys out of alphabetical order: the file keeps the given order.
-      {"z.weird", tensor<float>({nan, inf, -inf, -0.0f, 1e-45f, 3.4e38f}, {2, 3})},
-      {"blocks.0.fc1.weight", randn({4, 3, 2})},
-      {"blocks.0.fc1.bias", randn({5}, {.dtype = DType::f64})},
+      {"z.weird", tensor<float>({nan, inf, -inf, -0.0f, 1e-45f, 3.4e38f}, {2, 3}).data()},
+      {"blocks.0.fc1.weight", randn({4, 3, 2}).data()},
+      {"blocks.0.fc1.bias", randn({5}, {.dtype = DType::f64}).data()},
       {"steps", tensor<std::int64_t>({std::numeric_limits<std::int64_t>::min(), -1, 0,
                                       std::numeric_limits<std::int64_t>::max()},
-                                     {2, 2})},
-      {"mask", tensor<bool>({true, false, false, true, true}, {5})},
-      {"scale", scalar(2.5)},
-      {"count", scalar(7, {.dtype = DType::i64})},
-      {"empty", zeros({0, 3}, {.dtype = DType::f64})},
-      {"transposed", transpose(randn({3, 4}), 0, 1)},  // not contiguous: stored as its values
-      {"rank5", randn({1, 2, 1, 3, 2})},
+                                     {2, 2})
+                    .data()},
+      {"mask", tensor<bool>({true, false, false, true, true}, {5}).data()},
+      {"scale", scalar(2.5).data()},
+      {"count", scalar(7, {.dtype = DType::i64}).data()},
+      {"empty", zeros({0, 3}, {.dtype = DType::f64}).data()},
+      {"transposed",
+       transpose(randn({3, 4}), 0, 1).data()},  // not contiguous: stored as its values
+      {"rank5", randn({1, 2, 1, 3, 2}).data()},
   };
   const nn::Metadata metadata = {{"step", "1200"}, {"name", "炼丹 run"}, {"empty", ""}};
   nn::save(path, tensors, metadata);
   CHECK(dir.listing() == std::vector<std::string>{"state.h5"});
 
   const nn::Checkpoint loaded = nn::load(path);
-  CHECK(keys(loaded.tensors) == keys(tensors));
+  CHECK(loaded.tensors.names() == tensors.names());
   REQUIRE(loaded.tensors.size() == tensors.size());
-  for (std::size_t i = 0; i < tensors.size(); ++i) {
-    INFO(tensors[i].first);
-    expect_identical(loaded.tensors[i].second, tensors[i].second);
-    CHECK_FALSE(loaded.tensors[i].second.requires_grad());
+  for (const auto& [name, t] : tensors) {
+    INFO(name);
+    expect_identical(loaded.tensors[name], t);
   }
   CHECK(loaded.metadata == metadata);
 
   // Saving again replaces the file.
-  nn::save(path, {{"only", ones({2})}});
-  CHECK(keys(nn::load(path).tensors) == std::vector<std::string>{"only"});
+  nn::save(path, {{"only", ones({2}).data()}});
+  CHECK(nn::load(path).tensors.names() == std::vector<std::string>{"only"});
   CHECK(nn::load(path).metadata.empty());
 }
 
 TEST_CASE("nn::save: atomic, a save that fails midway leaves the old file and no temporary") {
   TempDir dir;
   const std::string path = dir.file("model.h5");
-  const nn::NamedTensors good = {{"a", randn({3})}, {"b", randn({2, 2})}};
+  const core::NamedTensors good = {{"a", randn({3}).data()}, {"b", randn({2, 2}).data()}};
   nn::save(path, good, {{"version", "1"}});
 
   // The undefined tensor comes after "a" has been written to the temporary file.
-  CHECK_THROWS_WITH_AS(nn::save(path, {{"a", zeros({3})}, {"b", Tensor()}, {"c", zeros({1})}}),
-                       fmt::format("save: '{}': tensor 'b' is undefined", path).c_str(), Error);
-  CHECK_THROWS_WITH_AS(nn::save(path, {{"a", zeros({3})}, {"a", zeros({1})}}),
-                       fmt::format("save: '{}': duplicate key 'a'", path).c_str(), Error);
   CHECK_THROWS_WITH_AS(
-      nn::save(path, {{"blocks/0", zeros({3})}}),
+      nn::save(path, {{"a", zeros({3}).data()}, {"b", {}}, {"c", zeros({1}).data()}}),
+      fmt::format("save: '{}': tensor 'b' is undefined", path).c_str(), Error);
+  CHECK_THROWS_WITH_AS(
+      nn::save(path, {{"blocks/0", zeros({3}).data()}}),
       fmt::format("save: '{}': invalid key 'blocks/0': keys are non-empty and have no '/'", path)
           .c_str(),
       Error);
   CHECK(dir.listing() == std::vector<std::string>{"model.h5"});
   const nn::Checkpoint old = nn::load(path);
   REQUIRE(old.tensors.size() == 2);
-  expect_identical(old.tensors[0].second, good[0].second);
-  expect_identical(old.tensors[1].second, good[1].second);
+  expect_identical(old.tensors["a"], good["a"]);
+  expect_identical(old.tensors["b"], good["b"]);
   CHECK(old.metadata.at("version") == "1");
 
   // A directory that does not exist: the error names the temporary file it could not create.
@@ -179,7 +173,7 @@ TEST_CASE("nn::load: missing, garbage, truncated and corrupt files are errors na
 
   // A valid file cut to half its size.
   const std::string truncated = dir.file("truncated.h5");
-  nn::save(truncated, {{"w", randn({64, 64})}, {"b", randn({64})}}, {{"step", "3"}});
+  nn::save(truncated, {{"w", randn({64, 64}).data()}, {"b", randn({64}).data()}}, {{"step", "3"}});
   fs::resize_file(truncated, fs::file_size(truncated) / 2);
   const std::string truncated_error = error_of([&] { nn::load(truncated); });
   INFO(truncated_error);
@@ -218,7 +212,7 @@ TEST_CASE(
   CHECK(meta.at("epoch") == "4");
   const Tensor x = randn({5, 4});
   CHECK(a(x).to_vector<float>() == b(x).to_vector<float>());
-  CHECK(keys(nn::load(path).tensors) == keys(a.state_dict()));
+  CHECK(nn::load(path).tensors.names() == a.state_dict().names());
 
   nn::Linear wide(4, 5);
   CHECK_THROWS_WITH_AS(nn::load_module(path, wide),
@@ -252,7 +246,7 @@ TEST_CASE("nn::load_module: a PyTorch state_dict converted by torch_to_hdf5.py g
   model.emplace_back<nn::Linear>(3, 2);
   const nn::Metadata meta = nn::load_module(path, model);
   CHECK(meta.at("arch") == "4-3-2 relu");
-  CHECK(keys(nn::load(path).tensors) ==
+  CHECK(nn::load(path).tensors.names() ==
         std::vector<std::string>{"0.weight", "0.bias", "2.weight", "2.bias"});
   const test::Fixture f("checkpoint");
   const Tensor out = model(Tensor(f.tensor("sequential/x")));
@@ -263,10 +257,10 @@ TEST_CASE("nn::load: converter dtypes (f16 as f32, i32 as i64, bool as uint8), 0
   const nn::Checkpoint c = nn::load(std::string(LIANDAN_FIXTURE_DIR) + "/checkpoint_dtypes.h5");
   CHECK(c.metadata.at("kind") == "dtypes");
   const test::Fixture f("checkpoint");
-  CHECK(keys(c.tensors) == std::vector<std::string>{"a.f32", "a.f64", "b.i64", "b.i32", "c.bool",
-                                                    "d.f16", "e.scalar", "f.empty"});
+  CHECK(c.tensors.names() == std::vector<std::string>{"a.f32", "a.f64", "b.i64", "b.i32", "c.bool",
+                                                      "d.f16", "e.scalar", "f.empty"});
   for (const auto& [key, t] : c.tensors) {
     INFO(key);
-    expect_identical(t, Tensor(f.tensor("dtypes/" + key)));
+    expect_identical(t, f.tensor("dtypes/" + key));
   }
 }

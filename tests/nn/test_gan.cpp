@@ -119,8 +119,8 @@ TEST_CASE("WGAN-GP and GN-GAN: a critic with zero input gradient gives zero weig
   const auto params = critic.named_parameters();
   {
     NoGradGuard no_grad;
-    zero_(params[params.size() - 2].second);  // the last Linear's weight
-    fill_(params.back().second, 0.25);        // and its bias: f = 0.25
+    zero_(params.items()[params.size() - 2].second);  // the last Linear's weight
+    fill_(params.items().back().second, 0.25);        // and its bias: f = 0.25
   }
   const Tensor real = test::rnd({4, 2}).detach(), fake = test::rnd({4, 2}).detach();
   const Tensor penalty =

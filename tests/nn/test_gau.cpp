@@ -17,9 +17,8 @@ constexpr double kTol = 1e-10;
 void check_case(nn::Module& m, const test::Fixture& f, const std::string& c) {
   CAPTURE(c);
   CHECK(static_cast<double>(m.named_parameters().size()) == f.attr(c, "num_params"));
-  nn::NamedTensors state;
-  for (const auto& [name, t] : m.state_dict())
-    state.emplace_back(name, Tensor(f.tensor(c + "/state/" + name)));
+  core::NamedTensors state;
+  for (const auto& [name, t] : m.state_dict()) state.add(name, f.tensor(c + "/state/" + name));
   m.load_state_dict(state);
   const Tensor x(f.tensor(c + "/x"), true);
   const Tensor y = m(x);

@@ -34,9 +34,8 @@ constexpr double kTol = 1e-10;
 // PyTorch's layer has as many parameters.
 void load_case(nn::Module& m, const test::Fixture& f, const std::string& c) {
   CHECK(static_cast<double>(m.named_parameters().size()) == f.attr(c, "num_params"));
-  nn::NamedTensors state;
-  for (const auto& [name, t] : m.state_dict())
-    state.emplace_back(name, Tensor(f.tensor(c + "/state/" + name)));
+  core::NamedTensors state;
+  for (const auto& [name, t] : m.state_dict()) state.add(name, f.tensor(c + "/state/" + name));
   m.load_state_dict(state);
 }
 
@@ -59,7 +58,7 @@ void check_step(nn::Module& m, const test::Fixture& f, const std::string& step) 
   }
   for (const auto& [name, b] : m.named_buffers()) {
     INFO("buffer ", name);
-    test::expect_close(b.data(), f.tensor(step + "/after/" + name), kTol, kTol);
+    test::expect_close(b, f.tensor(step + "/after/" + name), kTol, kTol);
   }
   m.zero_grad();
 }
@@ -67,12 +66,6 @@ void check_step(nn::Module& m, const test::Fixture& f, const std::string& step) 
 void check_case(nn::Module& m, const test::Fixture& f, const std::string& c) {
   load_case(m, f, c);
   check_step(m, f, c);
-}
-
-std::vector<std::string> names(const nn::NamedTensors& named) {
-  std::vector<std::string> out;
-  for (const auto& [n, t] : named) out.push_back(n);
-  return out;
 }
 
 // Random values in the leaf t, in place (parameters away from their ones/zeros defaults).
@@ -98,7 +91,7 @@ TEST_CASE("LayerNorm: 1-D and 2-D normalized_shape, with and without affine, vs 
   CHECK(plain.named_parameters().empty());
   check_case(plain, f, "layer_norm_no_affine");
   nn::LayerNorm no_bias(5, {.bias = false});
-  CHECK(names(no_bias.named_parameters()) == std::vector<std::string>{"weight"});
+  CHECK(no_bias.named_parameters().names() == std::vector<std::string>{"weight"});
 }
 
 TEST_CASE("RMSNorm: given eps, machine-epsilon default, 2-D without affine, vs PyTorch") {
@@ -226,7 +219,7 @@ TEST_CASE("MLP: gelu, SwiGLU without bias, relu with out_features, vs PyTorch") 
   check_case(mlp, f, "mlp");
   nn::MLP swiglu(8, 12,
                  {.activation = nn::Activation::silu, .glu = true, .bias = false, .dtype = f64});
-  CHECK(names(swiglu.named_parameters()) ==
+  CHECK(swiglu.named_parameters().names() ==
         std::vector<std::string>{"fc1.weight", "gate.weight", "fc2.weight"});
   check_case(swiglu, f, "mlp_swiglu");
   nn::MLP relu(6, 10, {.activation = nn::Activation::relu, .out_features = 5, .dtype = f64});
@@ -260,10 +253,10 @@ TEST_CASE("RMSNorm: gradcheck and gradgradcheck in f64") {
 
 TEST_CASE("BatchNorm2d: buffers as PyTorch, eval uses running statistics, errors") {
   nn::BatchNorm2d bn(2);
-  CHECK(names(bn.state_dict()) == std::vector<std::string>{"weight", "bias", "running_mean",
-                                                           "running_var", "num_batches_tracked"});
+  CHECK(bn.state_dict().names() == std::vector<std::string>{"weight", "bias", "running_mean",
+                                                            "running_var", "num_batches_tracked"});
   CHECK(bn.num_batches_tracked.dtype() == DType::i64);
-  CHECK(names(bn.named_buffers()).size() == 3);
+  CHECK(bn.named_buffers().names().size() == 3);
   const Tensor x = randn({4, 2, 3, 3}) * 3.0 + 2.0;
   {
     NoGradGuard no_grad;
@@ -285,10 +278,9 @@ TEST_CASE("BatchNorm2d: buffers as PyTorch, eval uses running statistics, errors
                        "BatchNorm2d: batch_norm: expected more than 1 value per channel when "
                        "training, got input [1,2,1,1]",
                        nn::ModuleError);
-  CHECK_THROWS_WITH_AS(
-      bn(randn({4, 3, 2, 2})),
-      "BatchNorm2d: expected 2 channels in dim 1, got input [4,3,2,2]",
-      nn::ModuleError);
+  CHECK_THROWS_WITH_AS(bn(randn({4, 3, 2, 2})),
+                       "BatchNorm2d: expected 2 channels in dim 1, got input [4,3,2,2]",
+                       nn::ModuleError);
   nn::BatchNorm1d bn1(2);
   CHECK_THROWS_WITH_AS(
       bn1(randn({4, 2, 2, 2})),

@@ -8,6 +8,7 @@
 #include "liandan/nn/functional.hpp"
 #include "liandan/nn/linear.hpp"
 #include "support/fixtures.hpp"
+#include "support/named_tensors.hpp"
 
 using namespace liandan;
 
@@ -42,24 +43,18 @@ struct Net : nn::Module {
   std::string type_name() const override { return "Net"; }
 };
 
-std::vector<std::string> names(const nn::NamedTensors& named) {
-  std::vector<std::string> out;
-  for (const auto& [n, t] : named) out.push_back(n);
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("Module: dotted names in registration order, buffers, children, modules, counts") {
   Net net;
-  const auto params = names(net.named_parameters());
+  const auto params = net.named_parameters().names();
   REQUIRE(params.size() == 3 * 5 + 2);
   // A module's own parameters come before its children's, as in PyTorch.
   CHECK(params[0] == "blocks.0.scale");
   CHECK(params[1] == "blocks.0.fc1.weight");
   CHECK(params[10] == "blocks.2.scale");
   CHECK(params[16] == "head.bias");
-  CHECK(names(net.named_buffers()) ==
+  CHECK(net.named_buffers().names() ==
         std::vector<std::string>{"blocks.0.steps", "blocks.1.steps", "blocks.2.steps"});
   CHECK(net.children().size() == 2);
   const auto mods = net.named_modules();
@@ -94,19 +89,18 @@ TEST_CASE("Module::state_dict / load_state_dict: round trip is bit-identical; er
   const Tensor x = randn({5, 4});
   b.load_state_dict(a.state_dict());
   CHECK(a(x).to_vector<float>() == b(x).to_vector<float>());
-  CHECK(names(a.state_dict())[1] == "blocks.0.steps");  // parameters then buffers, per module
+  CHECK(a.state_dict().names()[1] == "blocks.0.steps");  // parameters then buffers, per module
 
-  nn::NamedTensors missing = a.state_dict();
-  missing.erase(missing.begin() + 2);
+  const core::NamedTensors missing = test::replaced(a.state_dict(), "blocks.0.fc1.weight");
   CHECK_THROWS_WITH_AS(b.load_state_dict(missing),
                        "load_state_dict: missing key 'blocks.0.fc1.weight' (shape [8,4])", Error);
   b.load_state_dict(missing, /*strict=*/false);
-  nn::NamedTensors extra = a.state_dict();
-  extra.emplace_back("head.gamma", ones({2}));
+  const core::NamedTensors extra =
+      test::appended(a.state_dict(), "head.gamma", core::Tensor::ones({2}));
   CHECK_THROWS_WITH_AS(b.load_state_dict(extra), "load_state_dict: unexpected key 'head.gamma'",
                        Error);
-  nn::NamedTensors wrong = a.state_dict();
-  wrong[2].second = zeros({4, 8});
+  const core::NamedTensors wrong =
+      test::replaced(a.state_dict(), "blocks.0.fc1.weight", core::Tensor::zeros({4, 8}));
   CHECK_THROWS_WITH_AS(b.load_state_dict(wrong),
                        "load_state_dict: shape mismatch for 'blocks.0.fc1.weight': checkpoint has "
                        "[4,8], model has [8,4]",
@@ -155,8 +149,7 @@ TEST_CASE("Module::str prints the tree like PyTorch") {
 TEST_CASE("Linear: forward and backward vs PyTorch with the fixture's weights") {
   test::Fixture f("nn");
   nn::Linear lin(4, 3, {.dtype = DType::f64});
-  lin.load_state_dict(
-      {{"weight", Tensor(f.tensor("linear/weight"))}, {"bias", Tensor(f.tensor("linear/bias"))}});
+  lin.load_state_dict({{"weight", f.tensor("linear/weight")}, {"bias", f.tensor("linear/bias")}});
   const Tensor x(f.tensor("linear/x"), true);
   const Tensor y = lin(x);
   test::expect_close(y.data(), f.tensor("linear/out"), 1e-12, 1e-12);
@@ -206,7 +199,7 @@ TEST_CASE("ModuleDict: modules by name in insertion order, errors for bad keys")
   heads.emplace<nn::Linear>("score", 4, 1);
   heads.emplace<nn::Linear>("class", 4, 3);
   CHECK(heads.keys() == std::vector<std::string>{"score", "class"});
-  CHECK(names(heads.named_parameters())[0] == "score.weight");
+  CHECK(heads.named_parameters().names()[0] == "score.weight");
   CHECK(heads["class"](randn({2, 4})).shape() == Shape{2, 3});
   CHECK(heads.contains("score"));
   CHECK_THROWS_WITH_AS(heads["box"], "ModuleDict: no key 'box'", Error);

@@ -76,13 +76,13 @@ TEST_CASE("Module README example: forward shape, backward, parameter names, prin
 
   const auto named = net.named_parameters();
   REQUIRE(named.size() == 3 * 4 + 2);
-  CHECK(named[0].first == "blocks.0.fc1.weight");
-  CHECK(named[1].first == "blocks.0.fc1.bias");
-  CHECK(named[3].first == "blocks.0.fc2.bias");
-  CHECK(named[8].first == "blocks.2.fc1.weight");
-  CHECK(named[12].first == "head.weight");
-  CHECK(named[13].first == "head.bias");
-  CHECK(named[0].second.shape() == Shape{32, 8});
+  CHECK(named.items()[0].first == "blocks.0.fc1.weight");
+  CHECK(named.items()[1].first == "blocks.0.fc1.bias");
+  CHECK(named.items()[3].first == "blocks.0.fc2.bias");
+  CHECK(named.items()[8].first == "blocks.2.fc1.weight");
+  CHECK(named.items()[12].first == "head.weight");
+  CHECK(named.items()[13].first == "head.bias");
+  CHECK(named["blocks.0.fc1.weight"].shape() == Shape{32, 8});
   CHECK(net.num_parameters() == 3 * (8 * 32 + 32 + 32 * 8 + 8) + 8 * 4 + 4);
 
   sum(logits).backward();

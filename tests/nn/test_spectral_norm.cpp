@@ -23,12 +23,6 @@ namespace {
 constexpr DType f64 = DType::f64;
 constexpr double kTol = 1e-10;
 
-std::vector<std::string> names(const nn::NamedTensors& named) {
-  std::vector<std::string> out;
-  for (const auto& [n, t] : named) out.push_back(n);
-  return out;
-}
-
 // One forward and backward of the layer on the step's x: compares the output, the weight the
 // forward used, every gradient, and u, v after the step; clears the gradients.
 void check_step(nn::Module& layer, const Tensor& weight, const test::Fixture& f,
@@ -47,7 +41,7 @@ void check_step(nn::Module& layer, const Tensor& weight, const test::Fixture& f,
   }
   for (const auto& [name, b] : layer.named_buffers()) {
     INFO("buffer ", name);
-    test::expect_close(b.data(), f.tensor(step + "/after/" + name), kTol, kTol);
+    test::expect_close(b, f.tensor(step + "/after/" + name), kTol, kTol);
   }
   layer.zero_grad();
 }
@@ -105,9 +99,9 @@ TEST_CASE("SpectralNorm on Linear Conv2d ConvTranspose2d vs PyTorch: two trainin
     nn::SpectralNorm sn(*layer);
     CHECK(static_cast<double>(sn.dim()) == f.attr(c, "dim"));
     CHECK(static_cast<double>(layer->named_parameters().size()) == f.attr(c, "num_params"));
-    nn::NamedTensors state;
+    core::NamedTensors state;
     for (const auto& [name, t] : layer->state_dict())  // PyTorch's keys
-      state.emplace_back(name, Tensor(f.tensor(c + "/state/" + name)));
+      state.add(name, f.tensor(c + "/state/" + name));
     layer->load_state_dict(state);
     layer->train();
     check_step(*layer, weight, f, c + "/train1");
@@ -184,7 +178,7 @@ TEST_CASE("SpectralNorm: sigma converges to the largest singular value, eval kee
 TEST_CASE("SpectralNorm: a 1-D weight is divided by its norm, without u and v") {
   Scale scale(5);
   nn::SpectralNorm sn(scale);
-  CHECK(names(scale.named_buffers()).empty());
+  CHECK(scale.named_buffers().names().empty());
   const Tensor y = scale(ones({5}, {.dtype = f64}));
   const double n = core::norm(sn.original().data()).item();
   test::expect_close(y.data(), core::div(sn.original().data(), n), 1e-15, 1e-15);
@@ -196,9 +190,9 @@ TEST_CASE("SpectralNorm: PyTorch's state_dict keys, the original leaf, printing,
   nn::Linear fc(3, 2);
   const Tensor leaf = fc.weight;
   nn::SpectralNorm sn(fc);
-  CHECK(names(fc.named_parameters()) ==
+  CHECK(fc.named_parameters().names() ==
         std::vector<std::string>{"bias", "parametrizations.weight.original"});
-  CHECK(names(fc.state_dict()) ==
+  CHECK(fc.state_dict().names() ==
         std::vector<std::string>{"bias", "parametrizations.weight.original",
                                  "parametrizations.weight.0._u", "parametrizations.weight.0._v"});
   CHECK(sn.original().impl() == leaf.impl());  // an optimizer built before keeps working
@@ -221,10 +215,10 @@ TEST_CASE("SpectralNorm: PyTorch's state_dict keys, the original leaf, printing,
         ")");
 
   Critic critic;
-  CHECK(names(critic.named_parameters()) ==
+  CHECK(critic.named_parameters().names() ==
         std::vector<std::string>{"fc1.bias", "fc1.parametrizations.weight.original", "fc2.bias",
                                  "fc2.parametrizations.weight.original"});
-  CHECK(names(critic.named_buffers()) ==
+  CHECK(critic.named_buffers().names() ==
         std::vector<std::string>{
             "fc1.parametrizations.weight.0._u", "fc1.parametrizations.weight.0._v",
             "fc2.parametrizations.weight.0._u", "fc2.parametrizations.weight.0._v"});
@@ -243,7 +237,7 @@ TEST_CASE("SpectralNorm: errors name the layer and the argument, and leave the l
                        "SpectralNorm: n_power_iterations must be positive, got 0", Error);
   CHECK_THROWS_WITH_AS(nn::SpectralNorm(fc, {.dim = 2}),
                        "SpectralNorm: dim 2 out of range for 'weight' of shape [2,3]", Error);
-  CHECK(names(fc.named_parameters()) == std::vector<std::string>{"weight", "bias"});
+  CHECK(fc.named_parameters().names() == std::vector<std::string>{"weight", "bias"});
   CHECK(fc.named_children().empty());
   nn::SpectralNorm sn(fc, {.dim = -1});
   CHECK(sn.dim() == 1);

@@ -30,11 +30,10 @@ std::unique_ptr<nn::Sequential> make_classifier() {
 }
 
 // The fixture's state_dict under group ("mlp_sgd/init"), keyed as the model's.
-nn::NamedTensors fixture_state(const test::Fixture& f, const nn::Module& model,
-                               const std::string& group) {
-  nn::NamedTensors state;
-  for (const auto& [key, value] : model.state_dict())
-    state.emplace_back(key, Tensor(f.tensor(group + "/" + key)));
+core::NamedTensors fixture_state(const test::Fixture& f, const nn::Module& model,
+                                 const std::string& group) {
+  core::NamedTensors state;
+  for (const auto& [key, value] : model.state_dict()) state.add(key, f.tensor(group + "/" + key));
   return state;
 }
 
@@ -91,7 +90,7 @@ TEST_CASE("Sequential training by SGD with momentum: 50 losses track PyTorch's t
   CHECK(losses.back() < 0.5 * losses.front());  // it did learn
   for (const auto& [key, value] : net->state_dict()) {
     INFO("final " << key);
-    test::expect_close(value.data(), f.tensor(c + "/final/" + key), 1e-4, 1e-5);
+    test::expect_close(value, f.tensor(c + "/final/" + key), 1e-4, 1e-5);
   }
 }
 
@@ -106,7 +105,7 @@ TEST_CASE("Sequential training by SGD with momentum: two runs give bit-identical
     auto net = make_classifier();
     net->load_state_dict(fixture_state(f, *net, c + "/init"));
     runs.push_back(train(*net, x, y, f.attr(c, "lr"), f.attr(c, "momentum"), 50));
-    final_weights.push_back(net->state_dict().back().second.to_vector<float>());
+    final_weights.push_back(net->state_dict().items().back().second.to_vector<float>());
   }
   CHECK(runs[0] == runs[1]);
   CHECK(final_weights[0] == final_weights[1]);

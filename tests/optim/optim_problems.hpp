@@ -3,6 +3,7 @@
 // records the parameter trajectory as the fixture does.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -23,7 +24,7 @@ namespace liandan::test {
 class Problem {
  public:
   virtual ~Problem() = default;
-  virtual nn::NamedTensors params() const = 0;
+  virtual NamedParameters params() const = 0;
   virtual void compute_grads() = 0;
 };
 
@@ -34,7 +35,7 @@ class Quadratic : public Problem {
       : a_(f.tensor("inputs/quad_a").to_vector<double>()),
         c_(f.tensor("inputs/quad_c").to_vector<double>()),
         theta_(f.tensor("inputs/quad_theta0"), true) {}
-  nn::NamedTensors params() const override { return {{"theta", theta_}}; }
+  NamedParameters params() const override { return {{"theta", theta_}}; }
   void compute_grads() override {
     const std::vector<double> t = theta_.to_vector<double>();
     std::vector<double> g(t.size());
@@ -57,20 +58,21 @@ class MultiQuadratic : public Problem {
       const std::string prefix = std::string("inputs/multi/") + name + "/";
       a_.push_back(f.tensor(prefix + "a"));
       c_.push_back(f.tensor(prefix + "c"));
-      params_.emplace_back(name, Tensor(f.tensor(prefix + "theta0"), true));
+      params_.add(name, Tensor(f.tensor(prefix + "theta0"), true));
     }
   }
-  nn::NamedTensors params() const override { return params_; }
+  NamedParameters params() const override { return params_; }
   void compute_grads() override {
-    for (std::size_t i = 0; i < params_.size(); ++i) {
-      const Tensor& theta = params_[i].second;
+    std::size_t i = 0;
+    for (const auto& [name, theta] : params_) {
       theta.set_grad(Tensor(core::mul(a_[i], core::sub(theta.data(), c_[i]))));
+      ++i;
     }
   }
 
  private:
   std::vector<core::Tensor> a_, c_;
-  nn::NamedTensors params_;
+  NamedParameters params_;
 };
 
 // Sequential(Linear(4, 8), Tanh(), Linear(8, 2)) in f64 from the fixture's weights, mse_loss on
@@ -81,12 +83,12 @@ class Mlp : public Problem {
     net_.emplace_back<nn::Linear>(4, 8, nn::LinearOptions{.dtype = DType::f64});
     net_.emplace_back<nn::Tanh>();
     net_.emplace_back<nn::Linear>(8, 2, nn::LinearOptions{.dtype = DType::f64});
-    nn::NamedTensors init;
+    core::NamedTensors init;
     for (const auto& [key, value] : net_.state_dict())
-      init.emplace_back(key, Tensor(f.tensor("inputs/mlp_init/" + key)));
+      init.add(key, f.tensor("inputs/mlp_init/" + key));
     net_.load_state_dict(init);
   }
-  nn::NamedTensors params() const override { return net_.named_parameters(); }
+  NamedParameters params() const override { return net_.named_parameters(); }
   void compute_grads() override {
     net_.zero_grad();
     nn::mse_loss(net_(x_), y_).backward();
@@ -126,7 +128,7 @@ inline std::unique_ptr<optim::Optimizer> make_optimizer(const Fixture& f, const 
 }
 
 // All parameters, flattened and concatenated in named_parameters() order.
-inline std::vector<double> flat(const nn::NamedTensors& params) {
+inline std::vector<double> flat(const NamedParameters& params) {
   std::vector<double> out;
   for (const auto& [key, p] : params) {
     const std::vector<double> v = p.to_vector<double>();
@@ -152,20 +154,20 @@ inline core::Tensor run(Problem& problem, optim::Optimizer& opt, int steps) {
 // The tensors' trajectories of a 20-step run against case c's.
 inline void check_multi_trajectory(const Fixture& f, const std::string& c, optim::Optimizer& opt,
                                    Problem& problem, double rtol) {
-  const nn::NamedTensors params = problem.params();
-  std::vector<std::vector<double>> seen(params.size());
+  const NamedParameters params = problem.params();
+  std::map<std::string, std::vector<double>> seen;
   for (int s = 0; s < 20; ++s) {
     problem.compute_grads();
     opt.step();
-    for (std::size_t i = 0; i < params.size(); ++i) {
-      const std::vector<double> v = params[i].second.to_vector<double>();
-      seen[i].insert(seen[i].end(), v.begin(), v.end());
+    for (const auto& [name, p] : params) {
+      const std::vector<double> v = p.to_vector<double>();
+      seen[name].insert(seen[name].end(), v.begin(), v.end());
     }
   }
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    INFO("tensor " << params[i].first);
-    const core::Tensor expected = f.tensor(c + "/" + params[i].first + "_trajectory");
-    test::expect_close(core::Tensor::from(std::span<const double>(seen[i]), expected.shape()),
+  for (const auto& [name, p] : params) {
+    INFO("tensor " << name);
+    const core::Tensor expected = f.tensor(c + "/" + name + "_trajectory");
+    test::expect_close(core::Tensor::from(std::span<const double>(seen[name]), expected.shape()),
                        expected, rtol, 1e-12);
   }
 }
@@ -183,8 +185,7 @@ void check_multi_resume(const Fixture& f, Make make, int first, int second) {
   auto opt1 = make(before.params());
   run(before, opt1, first);
   MultiQuadratic after(f);
-  for (std::size_t i = 0; i < after.params().size(); ++i)
-    after.params()[i].second.data().copy_(before.params()[i].second.data());
+  for (const auto& [name, p] : after.params()) p.data().copy_(before.params()[name].data());
   auto opt2 = make(after.params());
   opt2.load_state_dict(opt1.state_dict());
   run(after, opt2, second);

@@ -20,7 +20,7 @@ template <typename Opt, typename Options>
 std::vector<std::vector<double>> descend(Options options, int steps, double offset = 0.5,
                                          DType dtype = DType::f64) {
   const Tensor theta(core::Tensor::from({1.0, -2.0}, Shape{2}).to(dtype), true);
-  Opt opt(nn::NamedTensors{{"theta", theta}}, options);
+  Opt opt(NamedParameters{{"theta", theta}}, options);
   const double a[2] = {1, 10};
   std::vector<std::vector<double>> out;
   for (int s = 0; s < steps; ++s) {
@@ -80,7 +80,7 @@ TEST_CASE("Adam step: a parameter above the parallel threshold updates every ele
   std::vector<float> g(static_cast<std::size_t>(n));
   for (std::size_t i = 0; i < g.size(); ++i) g[i] = (i % 3 == 0) ? -2.f : 0.5f;
   w.set_grad(tensor(g, {n}));
-  optim::Adam opt(nn::NamedTensors{{"w", w}}, {.lr = 0.01});
+  optim::Adam opt(NamedParameters{{"w", w}}, {.lr = 0.01});
   opt.step();  // step 1: w = -lr * g / (|g| + eps) ~= -lr * sign(g)
   const std::vector<float> out = w.to_vector<float>();
   std::int64_t bad = 0;

@@ -16,8 +16,7 @@ using namespace liandan;
 namespace {
 
 // Case c's Amos over the multi-tensor quadratic, one group per tensor with its eta and axes.
-optim::Amos make_amos(const test::Fixture& f, const std::string& c,
-                      const nn::NamedTensors& params) {
+optim::Amos make_amos(const test::Fixture& f, const std::string& c, const NamedParameters& params) {
   std::vector<optim::ParamGroup> groups;
   for (const auto& [name, p] : params)
     groups.push_back(
@@ -66,7 +65,7 @@ TEST_CASE("Amos: the parabola and Rosenbrock numbers ALGORITHMS.md records") {
     INFO("step " << t);
     x = theta.to_vector<double>();
     for (int i = 0; i < 3; ++i) CHECK(x[i] == doctest::Approx(expected.at(t)[i]).epsilon(2e-6));
-    const double b = opt.state_dict()[2].second.item();  // state.theta.b
+    const double b = opt.state_dict()["state.theta.b"].item();
     CHECK(b == doctest::Approx(expected_b.at(t)).epsilon(2e-6));
   }
 
@@ -93,7 +92,7 @@ TEST_CASE("Amos: default eta and slot shapes follow jestimator's BERT rules") {
   const Tensor conv = ones({8, 3, 3, 3}, {.requires_grad = true});
   const Tensor bias = ones({6}, {.requires_grad = true});
   const Tensor gain = ones({6}, {.requires_grad = true});
-  const optim::Amos opt(nn::NamedTensors{
+  const optim::Amos opt(NamedParameters{
       {"fc.weight", w}, {"conv.weight", conv}, {"fc.bias", bias}, {"norm.weight", gain}});
   CHECK(opt.slot_shape(0) == Shape{6, 1});
   CHECK(opt.slot_shape(1) == Shape{8, 1, 1, 1});
@@ -122,23 +121,22 @@ TEST_CASE("Amos: f32 parameters follow the f64 trajectory") {
   const test::Fixture f("optim_numpy");
   const std::string c = "multi_amos_reduced";
   test::MultiQuadratic problem(f);
-  nn::NamedTensors params32;
+  NamedParameters params32;
   for (const auto& [name, p] : problem.params())
-    params32.emplace_back(name, Tensor(p.data().to(DType::f32), true));
+    params32.add(name, Tensor(p.data().to(DType::f32), true));
   optim::Amos opt = make_amos(f, c, params32);
   for (int s = 0; s < 20; ++s) {  // the gradient at the f32 parameters, computed in f64
-    for (std::size_t i = 0; i < params32.size(); ++i)
-      problem.params()[i].second.data().copy_(params32[i].second.data().to(DType::f64));
+    for (const auto& [name, p] : params32)
+      problem.params()[name].data().copy_(p.data().to(DType::f64));
     problem.compute_grads();
-    for (std::size_t i = 0; i < params32.size(); ++i)
-      params32[i].second.set_grad(Tensor(problem.params()[i].second.grad().data().to(DType::f32)));
+    for (const auto& [name, p] : params32)
+      p.set_grad(Tensor(problem.params()[name].grad().data().to(DType::f32)));
     opt.step();
   }
-  for (std::size_t i = 0; i < params32.size(); ++i) {
-    const core::Tensor expected = f.tensor(c + "/" + params32[i].first + "_trajectory");
+  for (const auto& [name, p] : params32) {
+    const core::Tensor expected = f.tensor(c + "/" + name + "_trajectory");
     const std::int64_t n = expected.shape()[1];
-    test::expect_close(params32[i].second.data().to(DType::f64).reshape({n}),
-                       expected.select(0, 19), 1e-4, 1e-5);
+    test::expect_close(p.data().to(DType::f64).reshape({n}), expected.select(0, 19), 1e-4, 1e-5);
   }
 }
 
@@ -146,7 +144,7 @@ TEST_CASE("Amos state_dict: a run restored mid-way continues bit-identically") {
   const test::Fixture f("optim_numpy");
   test::check_multi_resume(
       f,
-      [&](const nn::NamedTensors& params) {
+      [&](const NamedParameters& params) {
         return make_amos(f, "multi_amos_momentum_clip", params);
       },
       5, 7);

@@ -21,7 +21,7 @@ TEST_CASE("clip_grad_norm_: total norm and clipped gradients match torch for p =
     p0.set_grad(Tensor(f.tensor(c + "/g0")));
     p1.set_grad(Tensor(f.tensor(c + "/g1")));
     const double total =
-        optim::clip_grad_norm_(nn::NamedTensors{{"p0", p0}, {"none", no_grad}, {"p1", p1}},
+        optim::clip_grad_norm_(NamedParameters{{"p0", p0}, {"none", no_grad}, {"p1", p1}},
                                f.attr(c, "max_norm"), f.attr(c, "norm_type"));
     CHECK(total == doctest::Approx(f.tensor(c + "/total_norm").item()).epsilon(1e-12));
     test::expect_close(p0.grad().data(), f.tensor(c + "/clipped0"), 1e-12, 1e-14);
@@ -62,7 +62,7 @@ TEST_CASE("clip_grad_norm_ and SGD.step after a create_graph backward: each .gra
   const double scale = 1.0 / (std::sqrt(6.0) + 1e-6);
   for (const Tensor& t : {a, b})
     for (double v : t.grad().to_vector<double>()) CHECK(v == doctest::Approx(scale));
-  optim::SGD opt(nn::NamedTensors{{"a", a}, {"b", b}}, {.lr = 1.0});
+  optim::SGD opt(NamedParameters{{"a", a}, {"b", b}}, {.lr = 1.0});
   opt.step();
   for (const Tensor& t : {a, b})
     for (double v : t.to_vector<double>()) CHECK(v == doctest::Approx(-scale));

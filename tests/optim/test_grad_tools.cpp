@@ -48,7 +48,7 @@ TEST_CASE("first_nonfinite_grad check_finite_grads: name the first bad parameter
   const Tensor a = ones({3}, {.requires_grad = true});
   const Tensor b = ones({2, 2}, {.requires_grad = true});
   const Tensor c = ones({2}, {.requires_grad = true});
-  const nn::NamedTensors params{{"a", a}, {"layers.1.weight", b}, {"c", c}};
+  const NamedParameters params{{"a", a}, {"layers.1.weight", b}, {"c", c}};
   CHECK(!optim::first_nonfinite_grad(params));
   a.set_grad(ones({3}));
   b.set_grad(Tensor(

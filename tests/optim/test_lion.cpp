@@ -10,6 +10,7 @@
 #include "liandan/core/parallel.hpp"
 #include "liandan/optim/lion.hpp"
 #include "optim/optim_problems.hpp"
+#include "support/named_tensors.hpp"
 
 using namespace liandan;
 
@@ -35,7 +36,7 @@ std::unique_ptr<optim::Optimizer> make_sign_optimizer(const test::Fixture& f, co
 template <typename Opt, typename Options>
 std::vector<std::vector<double>> descend(Options options, int steps, DType dtype = DType::f64) {
   const Tensor theta(core::Tensor::from({1.0, -2.0}, Shape{2}).to(dtype), true);
-  Opt opt(nn::NamedTensors{{"theta", theta}}, options);
+  Opt opt(NamedParameters{{"theta", theta}}, options);
   std::vector<std::vector<double>> out;
   for (int s = 0; s < steps; ++s) {
     const std::vector<double> t = theta.to_vector<double>();
@@ -81,7 +82,7 @@ TEST_CASE("Lion step: ALGORITHMS.md sanity numbers, lr 0.01, wd 1.0, 3 steps, f6
 
 TEST_CASE("Lion step: without decay every coordinate moves by exactly lr, a zero gradient not") {
   const Tensor w(core::Tensor::from({0.0, 0.0, 0.0}, Shape{3}), true);
-  optim::Lion opt(nn::NamedTensors{{"w", w}}, {.lr = 0.125});
+  optim::Lion opt(NamedParameters{{"w", w}}, {.lr = 0.125});
   w.set_grad(Tensor(core::Tensor::from({-3.0, 0.0, 1e-30}, Shape{3})));
   opt.step();
   CHECK(w.to_vector<double>() == std::vector<double>{0.125, 0.0, -0.125});
@@ -99,7 +100,7 @@ TEST_CASE("Tiger step: equals Lion with beta1 = beta2 = beta bit for bit") {
 }
 
 TEST_CASE("Lion Tiger constructor: defaults, and invalid options are errors naming them") {
-  const nn::NamedTensors p{{"w", ones({2}, {.requires_grad = true})}};
+  const NamedParameters p{{"w", ones({2}, {.requires_grad = true})}};
   const optim::Lion lion(p);
   const optim::ParamGroup& lg = lion.param_groups()[0];
   CHECK(lg.lr() == 1e-4);
@@ -138,7 +139,7 @@ TEST_CASE(
     test::Quadratic first_half(f);
     auto opt1 = make_sign_optimizer(f, c, optim::single_group(first_half.params()));
     test::run(first_half, *opt1, 7);
-    const nn::NamedTensors state = opt1->state_dict();
+    const core::NamedTensors state = opt1->state_dict();
     std::vector<std::string> keys;
     for (const auto& [key, value] : state) keys.push_back(key);
     CHECK(keys[0] == "state.theta.step");
@@ -146,7 +147,7 @@ TEST_CASE(
     CHECK(keys.back() == "param_groups.0.weight_decay");
 
     test::Quadratic second_half(f);
-    second_half.params()[0].second.data().copy_(first_half.params()[0].second.data());
+    second_half.params()["theta"].data().copy_(first_half.params()["theta"].data());
     auto opt2 = make_sign_optimizer(f, c, optim::single_group(second_half.params()));
     opt2->load_state_dict(state);
     const core::Tensor rest = test::run(second_half, *opt2, 5);
@@ -156,16 +157,16 @@ TEST_CASE(
 
 TEST_CASE("Lion load_state_dict: an unexpected field or a wrong shape is an error") {
   const Tensor a = ones({3}, {.dtype = DType::f64, .requires_grad = true});
-  optim::Lion opt(nn::NamedTensors{{"a", a}});
+  optim::Lion opt(NamedParameters{{"a", a}});
   a.set_grad(ones({3}, {.dtype = DType::f64}));
   opt.step();
-  const nn::NamedTensors state = opt.state_dict();
-  nn::NamedTensors extra = state;
-  extra.emplace_back("state.a.exp_avg_sq", zeros({3}, {.dtype = DType::f64}));
+  const core::NamedTensors state = opt.state_dict();
+  const core::NamedTensors extra =
+      test::appended(state, "state.a.exp_avg_sq", core::Tensor::zeros({3}, DType::f64));
   CHECK_THROWS_WITH_AS(opt.load_state_dict(extra), doctest::Contains("unexpected field exp_avg_sq"),
                        Error);
-  nn::NamedTensors wrong = state;
-  wrong[1].second = zeros({4}, {.dtype = DType::f64});
+  const core::NamedTensors wrong =
+      test::replaced(state, "state.a.exp_avg", core::Tensor::zeros({4}, DType::f64));
   CHECK_THROWS_WITH_AS(opt.load_state_dict(wrong),
                        doctest::Contains("exp_avg is [4] f64, expected [3] f64"), Error);
 }
@@ -176,7 +177,7 @@ TEST_CASE("Lion step: a parameter above the parallel threshold updates every ele
   std::vector<float> g(static_cast<std::size_t>(n));
   for (std::size_t i = 0; i < g.size(); ++i) g[i] = (i % 3 == 0) ? -2.f : 0.5f;
   w.set_grad(tensor(g, {n}));
-  optim::Lion opt(nn::NamedTensors{{"w", w}}, {.lr = 0.01});
+  optim::Lion opt(NamedParameters{{"w", w}}, {.lr = 0.01});
   opt.step();
   const std::vector<float> out = w.to_vector<float>();
   std::int64_t bad = 0;

@@ -16,8 +16,7 @@ using namespace liandan;
 
 namespace {
 
-optim::Muon make_muon(const test::Fixture& f, const std::string& c,
-                      const nn::NamedTensors& params) {
+optim::Muon make_muon(const test::Fixture& f, const std::string& c, const NamedParameters& params) {
   return optim::Muon(params,
                      {.lr = f.attr(c, "lr"),
                       .momentum = f.attr(c, "momentum"),
@@ -37,7 +36,7 @@ TEST_CASE("Muon: 20 steps match the NumPy transcription of ALGORITHMS.md") {
   for (const std::string c : {"multi_muon_moonshot", "multi_muon_jordan_plain"}) {
     INFO("case " << c);
     test::MultiQuadratic problem(f);
-    const nn::NamedTensors params = problem.params();
+    const NamedParameters params = problem.params();
     optim::Muon opt = make_muon(f, c, params);
     CHECK(opt.uses_muon(0));
     CHECK(opt.uses_muon(1));
@@ -83,11 +82,11 @@ TEST_CASE("Muon: default parameter choice, per-group override and option errors"
   const Tensor conv = ones({8, 3, 3, 3}, {.requires_grad = true});
   const Tensor bias = ones({4}, {.requires_grad = true});
   const Tensor head = ones({10, 4}, {.requires_grad = true});
-  const optim::Muon opt(nn::NamedTensors{{"embed_tokens.weight", emb},
-                                         {"layers.0.fc.weight", w},
-                                         {"conv.weight", conv},
-                                         {"layers.0.fc.bias", bias},
-                                         {"head.weight", head}});
+  const optim::Muon opt(NamedParameters{{"embed_tokens.weight", emb},
+                                        {"layers.0.fc.weight", w},
+                                        {"conv.weight", conv},
+                                        {"layers.0.fc.bias", bias},
+                                        {"head.weight", head}});
   CHECK(!opt.uses_muon(0));
   CHECK(opt.uses_muon(1));
   CHECK(opt.uses_muon(2));
@@ -101,16 +100,15 @@ TEST_CASE("Muon: default parameter choice, per-group override and option errors"
   CHECK_THROWS_WITH_AS(
       optim::Muon(std::vector<optim::ParamGroup>{{{{"b", bias}}, {{"muon", 1.0}}}}),
       doctest::Contains("Muon: parameter b [4] has fewer than 2 dims"), Error);
-  CHECK_THROWS_WITH_AS(optim::Muon(nn::NamedTensors{{"w", w}}, {.momentum = 1.0}),
+  CHECK_THROWS_WITH_AS(optim::Muon(NamedParameters{{"w", w}}, {.momentum = 1.0}),
                        doctest::Contains("Muon: invalid momentum 1 (must be in [0, 1))"), Error);
-  CHECK_THROWS_WITH_AS(optim::Muon(nn::NamedTensors{{"w", w}}, {.ns_steps = 0}),
+  CHECK_THROWS_WITH_AS(optim::Muon(NamedParameters{{"w", w}}, {.ns_steps = 0}),
                        doctest::Contains("Muon: invalid ns_steps 0"), Error);
 }
 
 TEST_CASE("Muon state_dict: a run restored mid-way continues bit-identically") {
   const test::Fixture f("optim_numpy");
   test::check_multi_resume(
-      f,
-      [&](const nn::NamedTensors& params) { return make_muon(f, "multi_muon_moonshot", params); },
+      f, [&](const NamedParameters& params) { return make_muon(f, "multi_muon_moonshot", params); },
       5, 7);
 }

@@ -8,15 +8,16 @@
 
 #include "liandan/nn/checkpoint.hpp"
 #include "optim/optim_problems.hpp"
+#include "support/named_tensors.hpp"
 
 using namespace liandan;
 
 namespace {
 
 // The MLP's parameters, split into the first layer's and the last layer's.
-std::pair<nn::NamedTensors, nn::NamedTensors> split_layers(const nn::NamedTensors& params) {
-  nn::NamedTensors first, last;
-  for (const auto& entry : params) (entry.first.starts_with("0.") ? first : last).push_back(entry);
+std::pair<NamedParameters, NamedParameters> split_layers(const NamedParameters& params) {
+  NamedParameters first, last;
+  for (const auto& [name, p] : params) (name.starts_with("0.") ? first : last).add(name, p);
   return {first, last};
 }
 
@@ -50,7 +51,7 @@ TEST_CASE("Optimizer param_groups: a group with lr 0 does not move, the other mo
 TEST_CASE("Optimizer step: parameters without a gradient are skipped and get no state") {
   const Tensor a = ones({3}, {.dtype = DType::f64, .requires_grad = true});
   const Tensor b = ones({2}, {.dtype = DType::f64, .requires_grad = true});
-  optim::Adam opt(nn::NamedTensors{{"a", a}, {"b", b}}, {.lr = 0.1});
+  optim::Adam opt(NamedParameters{{"a", a}, {"b", b}}, {.lr = 0.1});
   a.set_grad(tensor<double>({1.0, -1.0, 2.0}, {3}));
   opt.step();
   const std::vector<double> moved = a.to_vector<double>();  // step 1: ~a - lr * sign(g)
@@ -68,7 +69,7 @@ TEST_CASE("Optimizer step: parameters without a gradient are skipped and get no 
 
 TEST_CASE("Optimizer zero_grad: set_to_none drops the gradients, otherwise zeroes them") {
   const Tensor a = ones({2}, {.requires_grad = true});
-  optim::SGD opt(nn::NamedTensors{{"a", a}});
+  optim::SGD opt(NamedParameters{{"a", a}});
   a.set_grad(ones({2}));
   opt.zero_grad(false);
   REQUIRE(a.grad().defined());
@@ -94,20 +95,20 @@ TEST_CASE(
     test::Mlp first_half(f);
     auto opt1 = test::make_optimizer(f, c, optim::single_group(first_half.params()));
     test::run(first_half, *opt1, 7);
-    nn::NamedTensors saved = first_half.params();
-    for (const auto& entry : opt1->state_dict()) saved.push_back(entry);
+    core::NamedTensors saved;
+    for (const auto& [name, p] : first_half.params()) saved.add(name, p.data());
+    for (const auto& [key, value] : opt1->state_dict()) saved.add(key, value);
     nn::save(path, saved);
 
     const nn::Checkpoint loaded = nn::load(path);
     test::Mlp second_half(f);  // from the initial weights: everything comes from the file
-    nn::NamedTensors opt_state;
+    core::NamedTensors opt_state;
     for (const auto& [key, value] : loaded.tensors) {
       if (key.starts_with("state.") || key.starts_with("param_groups.")) {
-        opt_state.emplace_back(key, value);
+        opt_state.add(key, value);
         continue;
       }
-      for (const auto& [name, p] : second_half.params())
-        if (name == key) p.data().copy_(value.data());
+      second_half.params()[key].data().copy_(value);
     }
     auto opt2 = test::make_optimizer(f, c, optim::single_group(second_half.params()));
     opt2->load_state_dict(opt_state);
@@ -119,30 +120,25 @@ TEST_CASE(
 
 TEST_CASE("Optimizer load_state_dict: unexpected or missing keys and wrong shapes are errors") {
   const Tensor a = ones({3}, {.dtype = DType::f64, .requires_grad = true});
-  optim::Adam opt(nn::NamedTensors{{"a", a}});
+  optim::Adam opt(NamedParameters{{"a", a}});
   a.set_grad(ones({3}, {.dtype = DType::f64}));
   opt.step();
-  nn::NamedTensors state = opt.state_dict();
+  const core::NamedTensors state = opt.state_dict();
+  const core::Tensor f64x3 = core::Tensor::zeros({3}, DType::f64);
 
-  nn::NamedTensors extra = state;
-  extra.emplace_back("state.b.exp_avg", zeros({3}, {.dtype = DType::f64}));
-  CHECK_THROWS_WITH_AS(opt.load_state_dict(extra),
+  CHECK_THROWS_WITH_AS(opt.load_state_dict(test::appended(state, "state.b.exp_avg", f64x3)),
                        doctest::Contains("unexpected key state.b.exp_avg"), Error);
-  nn::NamedTensors missing(state.begin(), state.end() - 1);
-  CHECK_THROWS_WITH_AS(opt.load_state_dict(missing),
+  CHECK_THROWS_WITH_AS(opt.load_state_dict(test::replaced(state, "param_groups.0.weight_decay")),
                        doctest::Contains("missing key param_groups.0.weight_decay"), Error);
-  nn::NamedTensors no_avg = state;
-  no_avg.erase(no_avg.begin() + 1);
-  CHECK_THROWS_WITH_AS(opt.load_state_dict(no_avg), doctest::Contains("missing field exp_avg"),
-                       Error);
-  nn::NamedTensors wrong = state;
-  wrong[1].second = zeros({4}, {.dtype = DType::f64});
-  CHECK_THROWS_WITH_AS(opt.load_state_dict(wrong),
+  CHECK_THROWS_WITH_AS(opt.load_state_dict(test::replaced(state, "state.a.exp_avg")),
+                       doctest::Contains("missing field exp_avg"), Error);
+  const core::Tensor f64x4 = core::Tensor::zeros({4}, DType::f64);
+  CHECK_THROWS_WITH_AS(opt.load_state_dict(test::replaced(state, "state.a.exp_avg", f64x4)),
                        doctest::Contains("exp_avg is [4] f64, expected [3] f64"), Error);
 }
 
 TEST_CASE("SGD Adam AdamW constructor: invalid options are errors naming the option and value") {
-  const nn::NamedTensors p{{"w", ones({2}, {.requires_grad = true})}};
+  const NamedParameters p{{"w", ones({2}, {.requires_grad = true})}};
   CHECK_THROWS_WITH_AS(optim::SGD(p, {.lr = -0.1}), doctest::Contains("SGD: invalid lr -0.1"),
                        Error);
   CHECK_THROWS_WITH_AS(optim::SGD(p, {.momentum = -1}), doctest::Contains("invalid momentum -1"),

@@ -70,10 +70,10 @@ TEST_CASE("name_matches: globs over dotted names and re: regular expressions") {
 
 TEST_CASE("layer_depths: embeddings 0, layer i at i + 1, final norm and head at the top") {
   Tower model;
-  const nn::NamedTensors params = model.named_parameters();
+  const NamedParameters params = model.named_parameters();
   const std::vector<int> depth = optim::layer_depths(params);
   for (std::size_t i = 0; i < params.size(); ++i) {
-    const std::string& name = params[i].first;
+    const std::string& name = params.items()[i].first;
     INFO(name);
     if (name.starts_with("embed")) CHECK(depth[i] == 0);
     if (name.starts_with("layers.1.")) CHECK(depth[i] == 2);

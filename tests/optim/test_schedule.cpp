@@ -164,8 +164,8 @@ TEST_CASE("Schedule constructors: invalid arguments and steps are errors naming 
 }
 
 TEST_CASE("apply_schedule: sets a group's lr to its initial lr times the multiplier") {
-  const nn::NamedTensors a{{"a", ones({2}, {.requires_grad = true})}};
-  const nn::NamedTensors b{{"b", ones({2}, {.requires_grad = true})}};
+  const NamedParameters a{{"a", ones({2}, {.requires_grad = true})}};
+  const NamedParameters b{{"b", ones({2}, {.requires_grad = true})}};
   optim::Lion opt(std::vector<optim::ParamGroup>{{a, {}}, {b, {{"lr", 0.5}}}}, {.lr = 1e-2});
   const Schedule s = optim::linear_warmup(4);
   optim::apply_schedule(opt, 0, s, 1);

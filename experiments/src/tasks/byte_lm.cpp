@@ -66,7 +66,7 @@ class ByteLmTask : public Task, public TextSampler {
   Batch next_batch() override {
     const data::Batch b = train_.next_batch();
     const std::int64_t examples = b["input"].shape()[0];
-    return {.tensors = {{"input", Tensor(b["input"])}, {"target", Tensor(b["target"])}},
+    return {.tensors = {{"input", b["input"]}, {"target", b["target"]}},
             .examples = examples,
             .tokens = examples * options_.block_size};
   }
@@ -91,8 +91,8 @@ class ByteLmTask : public Task, public TextSampler {
     return {{"loss", loss}, {"bits_per_byte", loss / std::numbers::ln2}};
   }
 
-  nn::NamedTensors sampler_state() const override { return train_.state_dict(); }
-  void load_sampler_state(const nn::NamedTensors& state) override { train_.load_state_dict(state); }
+  core::NamedTensors sampler_state() const override { return train_.state_dict(); }
+  void load_sampler_state(const core::NamedTensors& state) override { train_.load_state_dict(state); }
 
   std::string sample(const std::string& prompt, std::int64_t tokens, double temperature,
                      std::uint64_t seed) override {

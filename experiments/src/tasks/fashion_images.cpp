@@ -59,12 +59,12 @@ FashionImageTask::FashionImageTask(const FashionData& options, const TaskContext
 
 Batch FashionImageTask::next_batch() {
   const data::Batch b = loader_.next_batch();
-  return {.tensors = {{"image", Tensor(b["image"])}}, .examples = loader_batch_};
+  return {.tensors = {{"image", b["image"]}}, .examples = loader_batch_};
 }
 
-nn::NamedTensors FashionImageTask::sampler_state() const { return loader_.state_dict(); }
+core::NamedTensors FashionImageTask::sampler_state() const { return loader_.state_dict(); }
 
-void FashionImageTask::load_sampler_state(const nn::NamedTensors& state) {
+void FashionImageTask::load_sampler_state(const core::NamedTensors& state) {
   loader_.load_state_dict(state);
 }
 

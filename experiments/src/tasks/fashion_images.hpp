@@ -54,8 +54,8 @@ using ImageSampler = std::function<core::Tensor(std::int64_t n, core::Generator&
 class FashionImageTask : public Task {
  public:
   Batch next_batch() override;
-  nn::NamedTensors sampler_state() const override;
-  void load_sampler_state(const nn::NamedTensors& state) override;
+  core::NamedTensors sampler_state() const override;
+  void load_sampler_state(const core::NamedTensors& state) override;
 
  protected:
   FashionImageTask(const FashionData& options, const TaskContext& context,

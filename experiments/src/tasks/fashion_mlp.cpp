@@ -58,7 +58,7 @@ class FashionMlpTask : public Task, public ImageFeatures {
   Batch next_batch() override {
     const data::Batch b = train_.next_batch();
     const std::int64_t n = b["label"].numel();
-    return {.tensors = {{"x", Tensor(b["image"])}, {"y", Tensor(b["label"])}}, .examples = n};
+    return {.tensors = {{"x", b["image"]}, {"y", b["label"]}}, .examples = n};
   }
 
   Tensor loss(const Batch& batch) override {
@@ -82,8 +82,8 @@ class FashionMlpTask : public Task, public ImageFeatures {
     return h;  // (N, hidden)
   }
 
-  nn::NamedTensors sampler_state() const override { return train_.state_dict(); }
-  void load_sampler_state(const nn::NamedTensors& state) override { train_.load_state_dict(state); }
+  core::NamedTensors sampler_state() const override { return train_.state_dict(); }
+  void load_sampler_state(const core::NamedTensors& state) override { train_.load_state_dict(state); }
 
  private:
   nn::Sequential model_;

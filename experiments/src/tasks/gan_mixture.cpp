@@ -80,7 +80,7 @@ class GanMixtureTask : public Task {
 
   Batch next_batch() override {
     const data::Batch b = loader_.next_batch();
-    return {.tensors = {{"x", Tensor(b["x"])}},
+    return {.tensors = {{"x", b["x"]}},
             .examples = options_.objective.n_dis * options_.batch_size};
   }
 
@@ -113,8 +113,8 @@ class GanMixtureTask : public Task {
                                  {.x_min = -e, .x_max = e, .y_min = -e, .y_max = e}));
   }
 
-  nn::NamedTensors sampler_state() const override { return loader_.state_dict(); }
-  void load_sampler_state(const nn::NamedTensors& state) override {
+  core::NamedTensors sampler_state() const override { return loader_.state_dict(); }
+  void load_sampler_state(const core::NamedTensors& state) override {
     loader_.load_state_dict(state);
   }
 

@@ -116,8 +116,7 @@ class PositionProbeTask : public Task {
     std::vector<float> target;
     for (std::int64_t i = 0; i < b; ++i)
       for (std::int64_t t = 1; t <= n; ++t) target.push_back(float(t));
-    return {.tensors = {{"target",
-                         Tensor(core::Tensor::from(std::span<const float>(target), Shape{b, n}))}},
+    return {.tensors = {{"target", core::Tensor::from(std::span<const float>(target), Shape{b, n})}},
             .examples = b,
             .tokens = b * n};
   }
@@ -147,8 +146,8 @@ class PositionProbeTask : public Task {
   }
 
   // Every batch is the same: no sampler.
-  nn::NamedTensors sampler_state() const override { return {}; }
-  void load_sampler_state(const nn::NamedTensors&) override {}
+  core::NamedTensors sampler_state() const override { return {}; }
+  void load_sampler_state(const core::NamedTensors&) override {}
 
  private:
   // (B, n) regressed positions

@@ -80,7 +80,7 @@ class SpiralTask : public Task {
 
   Batch next_batch() override {
     auto [x, y] = spiral_points(options_.batch_size, options_, train_gen_);
-    return {.tensors = {{"x", x}, {"y", y}}, .examples = options_.batch_size};
+    return {.tensors = {{"x", x.data()}, {"y", y.data()}}, .examples = options_.batch_size};
   }
 
   Tensor loss(const Batch& batch) override {
@@ -95,23 +95,23 @@ class SpiralTask : public Task {
   }
 
   // The training generator's position: where the next batch's points come from.
-  nn::NamedTensors sampler_state() const override {
+  core::NamedTensors sampler_state() const override {
     return {{"seed", scalar(train_gen_.seed())}, {"offset", scalar(train_gen_.offset())}};
   }
-  void load_sampler_state(const nn::NamedTensors& state) override {
+  void load_sampler_state(const core::NamedTensors& state) override {
     train_gen_.set_state(value(state, "seed"), value(state, "offset"));
   }
 
  private:
-  static Tensor scalar(std::uint64_t v) {
-    return Tensor(core::Tensor::from<std::int64_t>({static_cast<std::int64_t>(v)}, {}));
+  static core::Tensor scalar(std::uint64_t v) {
+    return core::Tensor::from<std::int64_t>({static_cast<std::int64_t>(v)}, {});
   }
-  static std::uint64_t value(const nn::NamedTensors& state, const std::string& key) {
+  static std::uint64_t value(const core::NamedTensors& state, const std::string& key) {
     for (const auto& [name, t] : state)
       if (name == key) {
         check(t.dtype() == DType::i64 && t.numel() == 1, "spiral sampler: '{}' must be one i64",
               key);
-        return static_cast<std::uint64_t>(t.data().to_vector<std::int64_t>()[0]);
+        return static_cast<std::uint64_t>(t.to_vector<std::int64_t>()[0]);
       }
     throw Error(fmt::format("spiral sampler: the state has no '{}'", key));
   }

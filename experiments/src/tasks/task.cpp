@@ -6,11 +6,7 @@
 
 namespace liandan::experiments {
 
-const Tensor& Batch::operator[](const std::string& name) const {
-  for (const auto& [key, t] : tensors)
-    if (key == name) return t;
-  throw Error(fmt::format("Batch: no tensor '{}'", name));
-}
+Tensor Batch::operator[](const std::string& name) const { return Tensor(tensors[name]); }
 
 Tensor Task::loss(const Batch&) { throw Error("task: this task defines train_step, not loss"); }
 

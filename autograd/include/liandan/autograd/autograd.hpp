@@ -6,6 +6,7 @@
 #include "liandan/autograd/engine.hpp"
 #include "liandan/autograd/grad_mode.hpp"
 #include "liandan/autograd/gradcheck.hpp"
+#include "liandan/autograd/named_parameters.hpp"
 #include "liandan/autograd/node.hpp"
 #include "liandan/autograd/ops.hpp"
 #include "liandan/autograd/tensor.hpp"

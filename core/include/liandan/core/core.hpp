@@ -13,6 +13,7 @@
 #include "liandan/core/layer_norm.hpp"
 #include "liandan/core/linear_attention.hpp"
 #include "liandan/core/matmul.hpp"
+#include "liandan/core/named_tensors.hpp"
 #include "liandan/core/overlap.hpp"
 #include "liandan/core/parallel.hpp"
 #include "liandan/core/pool.hpp"

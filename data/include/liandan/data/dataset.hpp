@@ -8,78 +8,20 @@
 // returns fresh named tensors, is built on get_into for inspection and tests.
 #pragma once
 
-#include <concepts>
 #include <cstddef>
 #include <cstdint>
-#include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
-#include <string_view>
-#include <type_traits>
-#include <utility>
 #include <vector>
 
+#include "liandan/core/named_tensors.hpp"
 #include "liandan/core/tensor.hpp"
 
 namespace liandan::data {
 
-namespace detail {
-// The core::Tensor of a core::Tensor, or of a tensor that wraps one (liandan::Tensor::data()).
-inline const core::Tensor& core_tensor(const core::Tensor& t) { return t; }
-template <typename T>
-auto core_tensor(const T& t) -> decltype(t.data()) {
-  return t.data();
-}
-}  // namespace detail
-
-// Named tensors in a fixed order, looked up by name (an Example, a Batch, a sampler state).
-// Converts both ways to a list of (name, tensor) pairs such as nn::NamedTensors, whose tensors
-// wrap a core::Tensor (data shared, not copied), without data/ depending on nn/:
-//   nn::save(path, loader.state_dict());  loader.load_state_dict(nn::load(path).tensors);
-class NamedTensors {
- public:
-  using Item = std::pair<std::string, core::Tensor>;
-  NamedTensors() = default;
-  NamedTensors(std::initializer_list<Item> items);
-  // From pairs (name, t) with t a core::Tensor or a tensor with data() (liandan::Tensor).
-  template <typename Pairs>
-  requires(!std::same_as<std::remove_cvref_t<Pairs>, NamedTensors>) &&
-      requires(const Pairs& pairs) {
-    { pairs.begin()->first } -> std::convertible_to<std::string>;
-    { detail::core_tensor(pairs.begin()->second) } -> std::convertible_to<core::Tensor>;
-  }
-  NamedTensors(const Pairs& pairs) {  // NOLINT(google-explicit-constructor): a conversion
-    for (const auto& [name, t] : pairs) add(name, detail::core_tensor(t));
-  }
-  // To pairs (name, T) with T constructible from a core::Tensor (liandan::Tensor is).
-  template <typename Pairs>
-  requires requires(Pairs& pairs, const Item& item) {
-    typename Pairs::value_type::second_type;
-    pairs.emplace_back(item.first, typename Pairs::value_type::second_type(item.second));
-  }
-  operator Pairs() const {  // NOLINT(google-explicit-constructor): a conversion
-    Pairs out;
-    for (const Item& item : items_)
-      out.emplace_back(item.first, typename Pairs::value_type::second_type(item.second));
-    return out;
-  }
-
-  void add(std::string name, core::Tensor tensor);  // a duplicate name is an error
-  // The tensor called name; an error listing the names present when there is none.
-  const core::Tensor& operator[](std::string_view name) const;
-  bool contains(std::string_view name) const;
-  std::vector<std::string> names() const;
-  std::size_t size() const { return items_.size(); }
-  auto begin() const { return items_.begin(); }
-  auto end() const { return items_.end(); }
-
- private:
-  std::vector<Item> items_;
-};
-
-using Example = NamedTensors;  // one example: each field without a batch dim
-using Batch = NamedTensors;    // a batch: each field with a leading batch dim
+using Example = core::NamedTensors;  // one example: each field without a batch dim
+using Batch = core::NamedTensors;    // a batch: each field with a leading batch dim
 
 // One field of every example: its name, dtype and shape (without the batch dim).
 struct Field {
@@ -134,15 +76,15 @@ Batch collate(const Dataset& dataset, std::span<const std::int64_t> indices);
 // In-memory data: named tensors sharing their leading dim N; example i is row i of each.
 class TensorDataset : public Dataset {
  public:
-  TensorDataset(NamedTensors tensors, std::string name);
+  TensorDataset(core::NamedTensors tensors, std::string name);
   std::int64_t size() const override { return size_; }
   const std::vector<Field>& fields() const override { return fields_; }
   std::string name() const override { return name_; }
   void get_into(std::int64_t index, const ExampleSlot& out) const override;
-  const NamedTensors& tensors() const { return tensors_; }  // contiguous, (N, ...)
+  const core::NamedTensors& tensors() const { return tensors_; }  // contiguous, (N, ...)
 
  private:
-  NamedTensors tensors_;
+  core::NamedTensors tensors_;
   std::vector<Field> fields_;
   std::int64_t size_ = 0;
   std::string name_;

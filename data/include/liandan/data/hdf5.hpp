@@ -19,7 +19,7 @@ struct Hdf5Field {
 // Reads the fields of path. Stored floats read as f32/f64, integers as i64 (or bool for 1-byte
 // unsigned); a float read as an integer dtype or the reverse, a missing dataset or a shape
 // mismatch is an Error naming the file and the dataset. Tensors are named by Hdf5Field::name.
-NamedTensors read_hdf5(const std::string& path, const std::vector<Hdf5Field>& fields);
+core::NamedTensors read_hdf5(const std::string& path, const std::vector<Hdf5Field>& fields);
 
 // read_hdf5 wrapped as a TensorDataset (the fields share their leading dim); named after path.
 std::shared_ptr<TensorDataset> hdf5_dataset(const std::string& path,

@@ -76,8 +76,8 @@ class DataLoader {
   // Note [Sampler state]. load_state stops the prefetch thread and restarts from the state.
   SamplerState state() const { return state_; }
   void load_state(const SamplerState& state);
-  NamedTensors state_dict() const;
-  void load_state_dict(const NamedTensors& tensors);
+  core::NamedTensors state_dict() const;
+  void load_state_dict(const core::NamedTensors& tensors);
 
  private:
   // What the prefetch thread hands over: a batch, the end of an epoch, or an error; with the

@@ -36,10 +36,10 @@ namespace liandan::experiments {
 
 // One training batch: named tensors and its size for throughput.
 struct Batch {
-  nn::NamedTensors tensors;
+  core::NamedTensors tensors;
   std::int64_t examples = 0;
-  std::int64_t tokens = 0;  // 0 for tasks without tokens
-  const Tensor& operator[](const std::string& name) const;
+  std::int64_t tokens = 0;                           // 0 for tasks without tokens
+  Tensor operator[](const std::string& name) const;  // the data of tensors[name], as a leaf
 };
 
 // One optimizer update within a step (Note [Multi-update steps]): zero_grad, loss.backward(),
@@ -79,8 +79,8 @@ class Task {
     (void)run_dir, (void)step;
   }
   // The sampler state as named tensors (saved in checkpoints under "sampler.") and back.
-  virtual nn::NamedTensors sampler_state() const = 0;
-  virtual void load_sampler_state(const nn::NamedTensors& state) = 0;
+  virtual core::NamedTensors sampler_state() const = 0;
+  virtual void load_sampler_state(const core::NamedTensors& state) = 0;
 };
 
 // ---- capabilities a task may offer besides training, found with dynamic_cast

@@ -17,6 +17,7 @@
 #include <map>
 #include <string>
 
+#include "liandan/core/named_tensors.hpp"
 #include "liandan/nn/module.hpp"
 
 namespace liandan::nn {
@@ -24,14 +25,15 @@ namespace liandan::nn {
 using Metadata = std::map<std::string, std::string>;
 
 struct Checkpoint {
-  NamedTensors tensors;  // in file order
+  core::NamedTensors tensors;  // in file order
   Metadata metadata;
 };
 
 // Writes tensors (keys must be unique, non-empty, without '/') and metadata to path. The file
 // is written to "<path>.tmp-<pid>", flushed and fsync'ed, then renamed over path: a failure
 // at any point leaves the previous file at path untouched and removes the temporary file.
-void save(const std::string& path, const NamedTensors& tensors, const Metadata& metadata = {});
+void save(const std::string& path, const core::NamedTensors& tensors,
+          const Metadata& metadata = {});
 
 // Reads a checkpoint; a missing, truncated or corrupt file is an Error naming the path (and
 // the key that failed to read).

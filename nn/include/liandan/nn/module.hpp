@@ -26,11 +26,11 @@
 #include <utility>
 #include <vector>
 
+#include "liandan/autograd/named_parameters.hpp"
 #include "liandan/autograd/tensor.hpp"
+#include "liandan/core/named_tensors.hpp"
 
 namespace liandan::nn {
-
-using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
 
 // Module errors carry the dotted path of the innermost module whose forward failed.
 class ModuleError : public Error {
@@ -73,9 +73,10 @@ class Module {
   void register_backward_hook(BackwardHook hook) { backward_hooks_.push_back(std::move(hook)); }
 
   // ---- traversal, in registration order
-  NamedTensors named_parameters(bool recurse = true) const;
+  // A parameter shared by two modules (weight tying) is listed once, under its first name.
+  NamedParameters named_parameters(bool recurse = true) const;
   std::vector<Tensor> parameters(bool recurse = true) const;
-  NamedTensors named_buffers(bool recurse = true) const;
+  core::NamedTensors named_buffers(bool recurse = true) const;  // data shared, not copied
   std::vector<Tensor> buffers(bool recurse = true) const;
   std::vector<std::pair<std::string, Module*>> named_children() const;
   std::vector<Module*> children() const;
@@ -92,11 +93,12 @@ class Module {
   void requires_grad_(bool requires_grad);  // freeze (false) or unfreeze
   void apply(const std::function<void(Module&)>& fn);
 
-  // Parameters and buffers by dotted name, in registration order (data shared, not copied).
-  NamedTensors state_dict() const;
+  // Parameters and buffers by dotted name, in registration order: each module's parameters, its
+  // buffers, then its children's. Plain data (Note [Named tensors]), shared, not copied.
+  core::NamedTensors state_dict() const;
   // Copies values in place. strict: a missing or unexpected key is an error; a shape or
   // dtype mismatch always is. Errors name the key and both shapes.
-  void load_state_dict(const NamedTensors& state, bool strict = true);
+  void load_state_dict(const core::NamedTensors& state, bool strict = true);
 
   // ---- printing, like PyTorch's print(model)
   virtual std::string type_name() const { return "Module"; }
@@ -116,7 +118,10 @@ class Module {
     ForwardScope& operator=(const ForwardScope&) = delete;
   };
 
-  void collect(const std::string& prefix, bool recurse, bool want_buffers, NamedTensors& out) const;
+  // Calls fn(dotted name, slot) for every defined parameter (or buffer) of this module and, with
+  // recurse, of its descendants, in registration order.
+  void for_each_slot(const std::string& prefix, bool recurse, bool buffers,
+                     const std::function<void(std::string, const Tensor&)>& fn) const;
   [[noreturn]] void rethrow_with_path(const std::exception& e) const;
 
   std::vector<std::pair<std::string, Tensor*>> parameters_;

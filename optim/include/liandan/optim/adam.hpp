@@ -31,7 +31,7 @@ struct AdamState {
 class Adam : public Optimizer {
  public:
   Adam(std::vector<ParamGroup> groups, const AdamOptions& options = {});
-  Adam(const NamedTensors& named_parameters, const AdamOptions& options = {})
+  Adam(const NamedParameters& named_parameters, const AdamOptions& options = {})
       : Adam(single_group(named_parameters), options) {}
   const AdamOptions& options() const { return options_; }
 

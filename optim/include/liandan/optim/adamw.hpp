@@ -20,7 +20,7 @@ struct AdamWOptions {
 class AdamW : public Adam {
  public:
   AdamW(std::vector<ParamGroup> groups, const AdamWOptions& options = {});
-  AdamW(const NamedTensors& named_parameters, const AdamWOptions& options = {})
+  AdamW(const NamedParameters& named_parameters, const AdamWOptions& options = {})
       : AdamW(single_group(named_parameters), options) {}
 };
 

@@ -49,7 +49,7 @@ struct AmosState {
 class Amos : public Optimizer {
  public:
   Amos(std::vector<ParamGroup> groups, const AmosOptions& options = {});
-  Amos(const NamedTensors& named_parameters, const AmosOptions& options = {})
+  Amos(const NamedParameters& named_parameters, const AmosOptions& options = {})
       : Amos(single_group(named_parameters), options) {}
 
   // Adds eta and reduce_axes of the parameter to its group's options.

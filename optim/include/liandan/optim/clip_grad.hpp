@@ -4,7 +4,7 @@
 
 #include <vector>
 
-#include "liandan/nn/module.hpp"
+#include "liandan/autograd/named_parameters.hpp"
 
 namespace liandan::optim {
 
@@ -12,10 +12,10 @@ namespace liandan::optim {
 // the p-norm of all gradients seen as one vector (norm_type > 0, or infinity for the max
 // absolute value). Returns total_norm (computed in double).
 double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, double norm_type = 2);
-double clip_grad_norm_(const nn::NamedTensors& named_params, double max_norm, double norm_type = 2);
+double clip_grad_norm_(const NamedParameters& named_params, double max_norm, double norm_type = 2);
 
 // Clamps every gradient element to [-clip_value, clip_value] (clip_value >= 0).
 void clip_grad_value_(const std::vector<Tensor>& params, double clip_value);
-void clip_grad_value_(const nn::NamedTensors& named_params, double clip_value);
+void clip_grad_value_(const NamedParameters& named_params, double clip_value);
 
 }  // namespace liandan::optim

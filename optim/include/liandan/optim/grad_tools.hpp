@@ -12,9 +12,9 @@ namespace liandan::optim {
 
 // The first parameter (in order) whose gradient holds a NaN or an infinity, described as
 // "layers.1.weight [4,4]: nan at flat index 5", or nullopt when every gradient is finite.
-std::optional<std::string> first_nonfinite_grad(const NamedTensors& params);
+std::optional<std::string> first_nonfinite_grad(const NamedParameters& params);
 // Throws an Error "non-finite gradient in <that description>" when there is one.
-void check_finite_grads(const NamedTensors& params);
+void check_finite_grads(const NamedParameters& params);
 
 // Note [Gradient accumulation]: k micro-batches of one step each call backward(loss) with the
 // mean loss of their micro-batch; it back-propagates loss / k, so the summed gradients are those

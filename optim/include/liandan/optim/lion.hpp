@@ -41,7 +41,7 @@ struct LionState {
 class Lion : public Optimizer {
  public:
   Lion(std::vector<ParamGroup> groups, const LionOptions& options = {});
-  Lion(const NamedTensors& named_parameters, const LionOptions& options = {})
+  Lion(const NamedParameters& named_parameters, const LionOptions& options = {})
       : Lion(single_group(named_parameters), options) {}
 
  protected:
@@ -61,7 +61,7 @@ class Lion : public Optimizer {
 class Tiger : public Lion {
  public:
   Tiger(std::vector<ParamGroup> groups, const TigerOptions& options = {});
-  Tiger(const NamedTensors& named_parameters, const TigerOptions& options = {})
+  Tiger(const NamedParameters& named_parameters, const TigerOptions& options = {})
       : Tiger(single_group(named_parameters), options) {}
 };
 

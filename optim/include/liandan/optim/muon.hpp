@@ -59,7 +59,7 @@ core::Tensor newton_schulz(const core::Tensor& x, int steps = 5);
 class Muon : public Optimizer {
  public:
   Muon(std::vector<ParamGroup> groups, const MuonOptions& options = {});
-  Muon(const NamedTensors& named_parameters, const MuonOptions& options = {})
+  Muon(const NamedParameters& named_parameters, const MuonOptions& options = {})
       : Muon(single_group(named_parameters), options) {}
 
   // Adds "muon" (1 or 0) to its group's options.

@@ -30,11 +30,12 @@
 #include <variant>
 #include <vector>
 
-#include "liandan/nn/module.hpp"
+#include "liandan/autograd/named_parameters.hpp"
+#include "liandan/core/named_tensors.hpp"
 
 namespace liandan::optim {
 
-using nn::NamedTensors;
+using core::NamedTensors;
 
 // A hyper-parameter's value: a number, or a list of axes.
 using Axes = std::vector<std::int64_t>;
@@ -45,7 +46,7 @@ using Options = std::map<std::string, OptionValue>;
 std::string str(const OptionValue& value);
 
 struct ParamGroup {
-  NamedTensors params;
+  NamedParameters params;
   Options options;  // See Note [Group options].
 
   bool has(const std::string& key) const { return options.count(key) != 0; }
@@ -129,7 +130,7 @@ class Optimizer {
 };
 
 // A single group of all of a module's parameters: the usual constructor argument.
-std::vector<ParamGroup> single_group(const NamedTensors& named_parameters);
+std::vector<ParamGroup> single_group(const NamedParameters& named_parameters);
 
 // ---- helpers for the optimizers' update kernels and state
 

@@ -30,11 +30,11 @@ bool name_matches(const std::string& pattern, const std::string& name);
 // name has a numeric component i ("layers.3.attn.weight", "0.weight") is in layer i, at depth
 // i + 1; one without, before the first numbered parameter (embeddings), is at depth 0; one
 // after it (final norm, head) at depth max_layer + 2. Returned in params order.
-std::vector<int> layer_depths(const NamedTensors& params);
+std::vector<int> layer_depths(const NamedParameters& params);
 
 class GroupBuilder {
  public:
-  explicit GroupBuilder(NamedTensors params);
+  explicit GroupBuilder(NamedParameters params);
 
   // Matching parameters get options (overriding the same keys of earlier rules). A pattern
   // that matches nothing is an Error (a typo would otherwise pass silently).
@@ -49,7 +49,8 @@ class GroupBuilder {
   // lr_mult *= decay ^ (max_depth - depth) with depths from depth_fn (default layer_depths):
   // the head keeps the full lr, each layer below gets decay times the one above. 0 < decay <= 1.
   GroupBuilder& layer_decay(
-      double decay, std::function<std::vector<int>(const NamedTensors&)> depth_fn = layer_depths);
+      double decay,
+      std::function<std::vector<int>(const NamedParameters&)> depth_fn = layer_depths);
 
   std::vector<ParamGroup> build() const;
   // The options the rules gave parameter i (before the optimizer's defaults).
@@ -59,7 +60,7 @@ class GroupBuilder {
   std::vector<std::size_t> matching(const std::string& pattern, const char* rule) const;
   void multiply_lr(std::size_t i, double multiplier);
 
-  NamedTensors params_;
+  NamedParameters params_;
   std::vector<Options> options_;  // per parameter
 };
 

@@ -26,7 +26,7 @@ struct SGDState {
 class SGD : public Optimizer {
  public:
   SGD(std::vector<ParamGroup> groups, const SGDOptions& options = {});
-  SGD(const NamedTensors& named_parameters, const SGDOptions& options = {})
+  SGD(const NamedParameters& named_parameters, const SGDOptions& options = {})
       : SGD(single_group(named_parameters), options) {}
   const SGDOptions& options() const { return options_; }
 
