@@ -26,7 +26,7 @@ MultiHeadAttention::MultiHeadAttention(std::int64_t d_model, std::int64_t n_head
 }
 
 Tensor MultiHeadAttention::split_heads(const Tensor& x) const {
-  return transpose(view(x, {x.size(0), x.size(1), n_heads_, d_model_ / n_heads_}), 1, 2);
+  return x.view({x.size(0), x.size(1), n_heads_, d_model_ / n_heads_}).transpose(1, 2);
 }
 
 Tensor MultiHeadAttention::attend(const Tensor& x, const Tensor& kv, const AttentionCall& call,
@@ -59,7 +59,7 @@ Tensor MultiHeadAttention::attend(const Tensor& x, const Tensor& kv, const Atten
   }
   const Tensor y = scaled_dot_product_attention(
       q, k, v, {.mask = call.mask, .causal = call.causal.value_or(options_.causal)});
-  return out_proj(reshape(transpose(y, 1, 2), {B, T, d_model_}));  // (B, T, C)
+  return out_proj(y.transpose(1, 2).reshape({B, T, d_model_}));  // (B, T, C)
 }
 
 Tensor MultiHeadAttention::forward(const Tensor& x, const AttentionCall& call) {

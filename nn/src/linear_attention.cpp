@@ -135,11 +135,11 @@ Tensor LinearAttention::forward(const Tensor& x, const Tensor& mask) {
           "LinearAttention: expected input (B, T, {}), got {}", d_model_, x.shape());
     const std::int64_t B = x.size(0), T = x.size(1), Dh = d_model_ / n_heads_;
     auto heads = [&](const Tensor& t) {  // (B, T, C) -> (B, H, T, Dh)
-      return transpose(reshape(t, {B, T, n_heads_, Dh}), 1, 2);
+      return t.reshape({B, T, n_heads_, Dh}).transpose(1, 2);
     };
     const Tensor o = functional::linear_attention(heads(q_proj(x)), heads(k_proj(x)),
                                                   heads(v_proj(x)), attention_options(mask));
-    return out_proj(reshape(transpose(o, 1, 2), {B, T, d_model_}));  // (B, T, C)
+    return out_proj(o.transpose(1, 2).reshape({B, T, d_model_}));  // (B, T, C)
   });
 }
 

@@ -218,7 +218,8 @@ TEST_CASE("TransformerBlock::forward(x, mask): softmax and linear attention see 
           CAPTURE(b);
           CAPTURE(j);
           std::vector<float> bump(B * T * C, 0.f);
-          for (std::int64_t c = 0; c < C; ++c) bump[(b * T + j) * C + c] = 1.f;
+          // Not constant over channels: ln1 would remove a constant shift.
+          for (std::int64_t c = 0; c < C; ++c) bump[(b * T + j) * C + c] = c % 2 ? 1.f : -0.5f;
           const Tensor moved = block.forward(x + tensor<float>(bump, {B, T, C}), mask);
           const double change = amax(abs(select(moved, 1, T - 1) - last)).item();
           if (visible[b * T + j])

@@ -92,7 +92,7 @@ Tensor EAE::decode(const Tensor& z) {
 EAELoss EAE::loss(const Tensor& x) {
   return call([&] {
     const Tensor z = encode(x);  // (B, d)
-    const Tensor diff = flatten(x - decode(z), 1);
+    const Tensor diff = (x - decode(z)).flatten(1);
     const Tensor recon = sum(diff * diff, {1});
     const Tensor entropy = knn_entropy(z, options_.entropy);
     return EAELoss{mean(recon) - entropy * options_.lambda, recon, entropy};

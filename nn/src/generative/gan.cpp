@@ -85,7 +85,7 @@ DCGANCritic::DCGANCritic(const DCGANOptions& o) : linear(4 * o.width * 49, 1, {.
 Tensor DCGANCritic::forward(const Tensor& x) {
   check(x.dim() == 4 && x.size(1) == 1 && x.size(2) == 28 && x.size(3) == 28,
         "DCGANCritic: expected images (B, 1, 28, 28), got {}", x.shape());
-  return linear(flatten(main(x), 1));
+  return linear(main(x).flatten(1));
 }
 
 MlpGan::MlpGan(const MlpGanOptions& o) {

@@ -77,11 +77,11 @@ Tensor VAE::log_likelihood(const Tensor& x, const Tensor& decoded) const {
         decoded.shape());
   if (options_.likelihood == Likelihood::bernoulli) {
     const Tensor bce = binary_cross_entropy_with_logits(decoded, x, {.reduction = Reduction::none});
-    return -sum(flatten(bce, 1), {1});
+    return -bce.flatten(1).sum({1});
   }
   const double s2 = options_.decoder_std * options_.decoder_std;
   const double pixels = static_cast<double>(x.numel() / x.size(0));
-  const Tensor diff = flatten(x - decoded, 1);
+  const Tensor diff = (x - decoded).flatten(1);
   return sum(diff * diff, {1}) * (-0.5 / s2) - 0.5 * pixels * std::log(2 * std::numbers::pi * s2);
 }
 

@@ -70,7 +70,7 @@ Tensor GPT::embed(const Tensor& tokens, std::int64_t offset) {
 
 Tensor GPT::logits(const Tensor& h) {
   const Tensor y = ln_f(h);
-  return head ? (*head)(y) : matmul(y, transpose(tok_emb.weight, 0, 1));
+  return head ? (*head)(y) : y.matmul(tok_emb.weight.transpose(0, 1));
 }
 
 Tensor GPT::forward(const Tensor& tokens) {

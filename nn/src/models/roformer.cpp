@@ -41,7 +41,7 @@ Tensor RoFormer::encode(const Tensor& tokens, const Tensor& mask) {
 
 Tensor RoFormer::mlm_logits(const Tensor& tokens, const Tensor& mask) {
   const Tensor h = mlm_norm(gelu(mlm_dense(encode(tokens, mask))));
-  return matmul(h, transpose(tok_emb.weight, 0, 1)) + mlm_bias;
+  return h.matmul(tok_emb.weight.transpose(0, 1)) + mlm_bias;
 }
 
 Tensor RoFormer::seq2seq_logits(const Tensor& tokens, const Tensor& source_lengths) {

@@ -31,10 +31,10 @@ ViT::ViT(const ViTConfig& c)
 
 Tensor ViT::forward(const Tensor& images) {
   return call([&] {
-    const Tensor p = patch_embed(images);          // (B, C, rows, cols)
-    Tensor x = transpose(flatten(p, 2, 3), 1, 2);  // (B, rows * cols, C), row-major patches
+    const Tensor p = patch_embed(images);        // (B, C, rows, cols)
+    Tensor x = p.flatten(2, 3).transpose(1, 2);  // (B, rows * cols, C), row-major patches
     for (TransformerBlock* block : block_ptrs_) x = (*block)(x);
-    return head(mean(ln_f(x), {1}));
+    return head(ln_f(x).mean({1}));
   });
 }
 
