@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
+#include <numeric>
 #include <span>
 #include <string>
 
@@ -19,7 +21,8 @@ inline constexpr int kMaxDims = 8;
 class Dims {
  public:
   Dims() = default;
-  Dims(std::initializer_list<std::int64_t> values) : Dims(std::span(values.begin(), values.size())) {}
+  Dims(std::initializer_list<std::int64_t> values)
+      : Dims(std::span(values.begin(), values.size())) {}
   explicit Dims(std::span<const std::int64_t> values) {
     check(values.size() <= kMaxDims, "shape: {} dims exceed the maximum of {}", values.size(),
           kMaxDims);
@@ -65,9 +68,7 @@ class Dims {
   }
 
   std::int64_t numel() const {
-    std::int64_t n = 1;
-    for (int i = 0; i < size_; ++i) n *= data_[i];
-    return n;
+    return std::accumulate(begin(), end(), std::int64_t(1), std::multiplies<>());
   }
   friend bool operator==(const Dims& a, const Dims& b) {
     return std::equal(a.begin(), a.end(), b.begin(), b.end());
@@ -89,7 +90,8 @@ using Pair = std::array<std::int64_t, 2>;
 // Row-major (C-contiguous) strides of a shape, in elements.
 inline Strides contiguous_strides(const Shape& shape) {
   Strides s = Strides::filled(shape.size(), 1);
-  for (int i = shape.size() - 2; i >= 0; --i) s[i] = s[i + 1] * std::max<std::int64_t>(shape[i + 1], 1);
+  for (int i = shape.size() - 2; i >= 0; --i)
+    s[i] = s[i + 1] * std::max<std::int64_t>(shape[i + 1], 1);
   return s;
 }
 
@@ -107,8 +109,9 @@ inline Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
   for (int i = 0; i < n; ++i) {
     const int ia = a.size() - n + i, ib = b.size() - n + i;
     const std::int64_t da = ia >= 0 ? a[ia] : 1, db = ib >= 0 ? b[ib] : 1;
-    check(da == db || da == 1 || db == 1, "{}: shapes {} and {} do not broadcast (dim {}: {} vs {})",
-          op, a.str(), b.str(), i, da, db);
+    check(da == db || da == 1 || db == 1,
+          "{}: shapes {} and {} do not broadcast (dim {}: {} vs {})", op, a.str(), b.str(), i, da,
+          db);
     out[i] = da == 1 ? db : da;
   }
   return out;
