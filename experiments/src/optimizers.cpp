@@ -116,6 +116,15 @@ std::vector<Key> optimizer_keys() {
   return keys;
 }
 
+std::string optimizer_options_markdown() {
+  std::string out;
+  for (const OptimizerEntry& e : optimizer_table())
+    out +=
+        fmt::format("{}`optim::{}` (`optimizer.name: {}`)\n\n{}", out.empty() ? "" : "\n",
+                    e.class_name, e.name, markdown_table(e.options, "optimizer." + e.name + "."));
+  return out;
+}
+
 std::vector<Key> schedule_keys() {
   std::vector<std::string> names;
   for (const ScheduleEntry& e : schedule_table()) names.push_back(e.name);
@@ -142,9 +151,8 @@ OptimizerSetup make_optimizer(const Config& config, const nn::Module& model) {
   // An optimizer without a weight_decay option (Amos: its decay is built in) ignores a group's
   // weight_decay, so one config serves a sweep over optimizers.
   const bool has_decay =
-      std::any_of(entry->options.begin(), entry->options.end(), [&](const Key& k) {
-        return k.path == "optimizer." + name + ".weight_decay";
-      });
+      std::any_of(entry->options.begin(), entry->options.end(),
+                  [&](const Key& k) { return k.path == "optimizer." + name + ".weight_decay"; });
 
   optim::GroupBuilder builder(model.named_parameters());
   const std::size_t num_groups = config.at("optimizer.groups").node().size();

@@ -177,8 +177,9 @@ TrainResult train(const Config& config, const TrainOptions& options) {
       if (eval_due) task->save_samples(dir.root(), state.step);
       append_metrics(dir.metrics(), line);
       log.step_line(fmt::format("step {}/{} loss {:.4f} lr {:.3g} grad_norm {:.3g} {} {}/s{}",
-                                state.step, total, loss_value, optimizer.lr(optimizer.param_groups().size() - 1),
-                                grad_norm, format_count(rate), tokens ? "tok" : "ex", eval_text));
+                                state.step, total, loss_value,
+                                optimizer.lr(optimizer.param_groups().size() - 1), grad_norm,
+                                format_count(rate), tokens ? "tok" : "ex", eval_text));
       window_start = Clock::now(), window_examples = window_tokens = window_steps = 0;
     }
     const bool stop = stop_requested();

@@ -68,8 +68,8 @@ AmosOptions Amos::param_options(std::size_t index) const {
 
 namespace {
 
-// The per-slot part, for each slot s given g2_s (ALGORITHMS.md section 3; xi is o.lr; b is b_{t-1} until
-// its own update):
+// The per-slot part, for each slot s given g2_s (ALGORITHMS.md section 3; xi is o.lr; b is b_{t-1}
+// until its own update):
 //   v     = beta v + (1 - beta) g2
 //   r     = (1 - beta^t) / max(v, epsilon)
 //   c     = 1 / sqrt(1 + c_coef sqrt(xi) b)
@@ -161,7 +161,8 @@ void Amos::update(const AmosOptions& o, std::size_t index, const core::Tensor& p
     if (slot.row_length > 0) {
       row_mean_square(decay.data<T>(), grad.data<T>(), slots, slot.row_length, T(o.clip_value));
     } else {  // axes in the middle: the reduction is core's, on a clipped copy
-      const core::Tensor g = o.clip_value > 0 ? core::clamp(grad, -o.clip_value, o.clip_value) : grad;
+      const core::Tensor g =
+          o.clip_value > 0 ? core::clamp(grad, -o.clip_value, o.clip_value) : grad;
       decay.copy_(core::mean(core::mul(g, g),
                              core::DimList(std::span<const std::int64_t>(slot.axes)),
                              /*keepdim=*/true));

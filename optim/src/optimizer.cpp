@@ -105,8 +105,7 @@ FieldValue option_value(const std::string& key, const core::Tensor& t, FieldKind
                         const std::vector<std::string>& choices) {
   if (kind == FieldKind::axes) {
     check(t.dim() == 1 && t.dtype() == DType::i64,
-          "load_state_dict: {} is {} {} (1-D i64 expected)", key, t.shape().str(),
-          name(t.dtype()));
+          "load_state_dict: {} is {} {} (1-D i64 expected)", key, t.shape().str(), name(t.dtype()));
     return t.to_vector<std::int64_t>();
   }
   check(t.numel() == 1, "load_state_dict: {} has shape {} (one element expected)", key,

@@ -130,8 +130,7 @@ GroupBuilder& GroupBuilder::lr_mult(const std::string& pattern, double multiplie
 }
 
 GroupBuilder& GroupBuilder::freeze(const std::string& pattern) {
-  for (std::size_t i : matching({pattern}, fmt::format("freeze('{}')", pattern)))
-    multiply_lr(i, 0);
+  for (std::size_t i : matching({pattern}, fmt::format("freeze('{}')", pattern))) multiply_lr(i, 0);
   return *this;
 }
 
@@ -155,7 +154,8 @@ GroupBuilder& GroupBuilder::layer_decay(
 }
 
 std::string GroupBuilder::group_name(std::size_t i) const {
-  const std::string name = names_[i].empty() ? "default" : fmt::format("{}", fmt::join(names_[i], "+"));
+  const std::string name =
+      names_[i].empty() ? "default" : fmt::format("{}", fmt::join(names_[i], "+"));
   return depth_.empty() ? name : fmt::format("{}.depth{}", name, depth_[i]);
 }
 

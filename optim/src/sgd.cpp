@@ -50,8 +50,7 @@ void SGD::update(const SGDOptions& o, std::size_t index, const core::Tensor& par
   const bool first = !s.has_value();
   if (first) {
     s.emplace();
-    if (o.momentum != 0)
-      s->momentum_buffer = core::Tensor::empty(param.shape(), param.dtype());
+    if (o.momentum != 0) s->momentum_buffer = core::Tensor::empty(param.shape(), param.dtype());
   }
   const bool has_buf = s->momentum_buffer.defined();
   if (param.dtype() == DType::f64)

@@ -111,8 +111,8 @@ TEST_CASE("Lion Tiger constructor: defaults, and invalid options are errors nami
   CHECK(to.beta == 0.965);
   CHECK(to.lr == 1e-3);
   CHECK(to.weight_decay == 0.01);
-  CHECK_THROWS_WITH_AS(optim::Lion(p, {.lr = -0.1}),
-                       "Lion: lr = -0.1: out of range: must be >= 0", Error);
+  CHECK_THROWS_WITH_AS(optim::Lion(p, {.lr = -0.1}), "Lion: lr = -0.1: out of range: must be >= 0",
+                       Error);
   CHECK_THROWS_WITH_AS(optim::Lion(p, {.beta1 = 1.0}),
                        "Lion: beta1 = 1: out of range: must be in [0, 1)", Error);
   CHECK_THROWS_WITH_AS(optim::Lion(p, {.beta2 = -0.5}),

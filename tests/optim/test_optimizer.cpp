@@ -61,17 +61,19 @@ TEST_CASE("Optimizer step: parameters without a gradient are skipped and get no 
   CHECK(b.to_vector<double>() == std::vector<double>{1.0, 1.0});
   std::vector<std::string> keys;
   for (const auto& [key, value] : opt.state_dict()) keys.push_back(key);
-  CHECK(keys == std::vector<std::string>{
-                    "state.a.step", "state.a.exp_avg", "state.a.exp_avg_sq", "param_groups.0.lr",
-                    "param_groups.0.beta1", "param_groups.0.beta2", "param_groups.0.eps",
-                    "param_groups.0.weight_decay", "param_groups.0.amsgrad",
-                    "param_groups.0.lr_mult", "param_groups.0.initial_lr"});
+  CHECK(keys == std::vector<std::string>{"state.a.step", "state.a.exp_avg", "state.a.exp_avg_sq",
+                                         "param_groups.0.lr", "param_groups.0.beta1",
+                                         "param_groups.0.beta2", "param_groups.0.eps",
+                                         "param_groups.0.weight_decay", "param_groups.0.amsgrad",
+                                         "param_groups.0.lr_mult", "param_groups.0.initial_lr"});
 }
 
-TEST_CASE("Optimizer load_state_dict: option encodings, and state_dicts from before flags and "
-          "choices were per group") {
+TEST_CASE(
+    "Optimizer load_state_dict: option encodings, and state_dicts from before flags and "
+    "choices were per group") {
   const Tensor w = ones({4, 4}, {.requires_grad = true});
-  optim::Muon opt(nn::NamedTensors{{"w", w}}, {.nesterov = false, .scale = optim::MuonScale::jordan});
+  optim::Muon opt(nn::NamedTensors{{"w", w}},
+                  {.nesterov = false, .scale = optim::MuonScale::jordan});
   nn::NamedTensors state = opt.state_dict();
   const auto value = [&](const std::string& key) {
     for (const auto& [k, v] : state)
@@ -199,9 +201,8 @@ TEST_CASE("SGD Adam AdamW constructor: invalid options are errors naming the opt
                        "Adam: eps = -1e-08: out of range: must be >= 0", Error);
   CHECK_THROWS_WITH_AS(optim::AdamW(p, {.weight_decay = -0.01}),
                        "AdamW: weight_decay = -0.01: out of range: must be >= 0", Error);
-  CHECK_THROWS_WITH_AS(
-      optim::Adam(std::vector<optim::ParamGroup>{{.params = p}, {.params = p}}),
-      "Adam: parameter name 'w' is empty or appears twice", Error);
+  CHECK_THROWS_WITH_AS(optim::Adam(std::vector<optim::ParamGroup>{{.params = p}, {.params = p}}),
+                       "Adam: parameter name 'w' is empty or appears twice", Error);
   CHECK(optim::AdamW(p).defaults().weight_decay == 0.01);
   CHECK(optim::Adam(p).defaults().weight_decay == 0);
 }

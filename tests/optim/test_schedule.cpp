@@ -166,9 +166,9 @@ TEST_CASE("Schedule constructors: invalid arguments and steps are errors naming 
 TEST_CASE("apply_schedule: sets a group's lr to its initial lr times the multiplier") {
   const nn::NamedTensors a{{"a", ones({2}, {.requires_grad = true})}};
   const nn::NamedTensors b{{"b", ones({2}, {.requires_grad = true})}};
-  optim::Lion opt(std::vector<optim::ParamGroup>{{.params = a},
-                                                 {.params = b, .options = {{"lr", 0.5}}}},
-                  {.lr = 1e-2});
+  optim::Lion opt(
+      std::vector<optim::ParamGroup>{{.params = a}, {.params = b, .options = {{"lr", 0.5}}}},
+      {.lr = 1e-2});
   const Schedule s = optim::linear_warmup(4);
   optim::apply_schedule(opt, 0, s, 1);
   CHECK(opt.lr(0) == 1e-2 * 0.25);

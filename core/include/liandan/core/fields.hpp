@@ -179,8 +179,7 @@ Field<S> number(std::string name, M S::*member, std::string help, Range range = 
 template <typename S>
 Field<S> number(std::string name, std::optional<double> S::*member, std::string help,
                 Range range = {}) {
-  return detail::optional_field(std::move(name), FieldKind::number, member, std::move(help),
-                                range);
+  return detail::optional_field(std::move(name), FieldKind::number, member, std::move(help), range);
 }
 
 template <typename S, std::integral M>

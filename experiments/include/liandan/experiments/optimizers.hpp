@@ -20,6 +20,7 @@ namespace liandan::experiments {
 
 struct OptimizerEntry {
   std::string name;          // the value of optimizer.name
+  std::string class_name;    // optim::Optimizer::name(): "AdamW"
   std::vector<Key> options;  // the keys optimizer.<name>.*, variants on optimizer.name
   // Builds the optimizer over groups (their overrides set) with options read from the resolved
   // section optimizer.<name>.
@@ -33,13 +34,14 @@ const std::vector<OptimizerEntry>& optimizer_table();
 template <typename Opt>
 OptimizerEntry entry(const std::string& name) {
   using Options = typename Opt::Options;
-  return {.name = name,
-          .options = keys_of(fields_of<Options>(), "optimizer." + name + ".",
-                             "optimizer.name=" + name),
-          .build = [](std::vector<optim::ParamGroup> groups, const Config& section) {
-            const Options options = bind(section, fields_of<Options>());
-            return std::unique_ptr<optim::Optimizer>(new Opt(std::move(groups), options));
-          }};
+  return {
+      .name = name,
+      .class_name = Opt(std::vector<optim::ParamGroup>{}, Options{}).name(),
+      .options = keys_of(fields_of<Options>(), "optimizer." + name + ".", "optimizer.name=" + name),
+      .build = [](std::vector<optim::ParamGroup> groups, const Config& section) {
+        const Options options = bind(section, fields_of<Options>());
+        return std::unique_ptr<optim::Optimizer>(new Opt(std::move(groups), options));
+      }};
 }
 
 struct ScheduleEntry {
@@ -49,6 +51,9 @@ struct ScheduleEntry {
   std::function<optim::Schedule(const Config& options, std::int64_t total_steps)> build;
 };
 const std::vector<ScheduleEntry>& schedule_table();
+
+// Every optimizer's options as Markdown tables, README's (`liandan options` prints them).
+std::string optimizer_options_markdown();
 
 // The schema rows of optimizer.* and schedule.* (see run_schema).
 std::vector<Key> optimizer_keys();

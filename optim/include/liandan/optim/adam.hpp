@@ -24,7 +24,8 @@ template <typename S>
 Fields<S> adam_fields(const std::string& weight_decay_help) {
   return {
       number("lr", &S::lr, "learning rate", {.min = 0}),
-      number("beta1", &S::beta1, "decay of the first moment", {.min = 0, .max = 1, .open_max = true}),
+      number("beta1", &S::beta1, "decay of the first moment",
+             {.min = 0, .max = 1, .open_max = true}),
       number("beta2", &S::beta2, "decay of the second moment",
              {.min = 0, .max = 1, .open_max = true}),
       number("eps", &S::eps, "added to the bias-corrected sqrt(v)", {.min = 0}),

@@ -35,8 +35,8 @@ struct AmosOptions {
   double extra_l2 = 0;
   double d_coef = 0.25;
   double c_coef = 0.25;
-  double epsilon = 0x1p-125;  // a floor on v, not added
-  std::optional<double> eta{};       // unset: eta_fn per tensor
+  double epsilon = 0x1p-125;          // a floor on v, not added
+  std::optional<double> eta{};        // unset: eta_fn per tensor
   std::optional<Axes> reduce_axes{};  // unset: reduce_axes_fn per tensor
   std::function<double(const std::string&, const Shape&)> eta_fn = default_amos_eta;
   std::function<Axes(const std::string&, const Shape&)> reduce_axes_fn = default_amos_reduce_axes;

@@ -6,9 +6,9 @@
 // and every other parameter gets AdamW (PyTorch's form) with the same lr and weight decay.
 //
 // Note [Which parameters use Muon]: the options (or a group) may set muon to true or false for
-// their parameters; otherwise use_muon(name, shape) decides. The default: at least 2 dims, and no component of
-// the dotted name starts with "embed" or is "head", "lm_head", "classifier" or "output"
-// (embeddings and output layers are AdamW's, as in both references). Set the option with a
+// their parameters; otherwise use_muon(name, shape) decides. The default: at least 2 dims, and no
+// component of the dotted name starts with "embed" or is "head", "lm_head", "classifier" or
+// "output" (embeddings and output layers are AdamW's, as in both references). Set the option with a
 // group rule when your model names them otherwise.
 //
 // Newton-Schulz runs in the parameter's dtype (the reference uses bf16) with core::matmul: a few
@@ -30,8 +30,9 @@ enum class MuonScale {
 
 bool default_use_muon(const std::string& name, const Shape& shape);
 
-// Every option may differ between groups (Note [Group options]). Moonlight's defaults: lr 1e-3, weight decay 0.1, momentum 0.95 with Nesterov, 5 Newton-Schulz steps, and
-// AdamW betas (0.9, 0.95), eps 1e-8.
+// Every option may differ between groups (Note [Group options]). Moonlight's defaults: lr 1e-3,
+// weight decay 0.1, momentum 0.95 with Nesterov, 5 Newton-Schulz steps, and AdamW betas (0.9,
+// 0.95), eps 1e-8.
 struct MuonOptions {
   double lr = 1e-3;
   double momentum = 0.95;

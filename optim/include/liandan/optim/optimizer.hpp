@@ -198,8 +198,7 @@ template <typename O>
 const Fields<typename OptimizerOf<O>::Resolved>& OptimizerOf<O>::group_fields() {
   static const Fields<Resolved> table = [] {
     Fields<Resolved> rows = embed("", &Resolved::options, fields_of<O>());
-    rows.push_back(number("lr_mult", &Resolved::lr_mult, "multiplies the group's lr",
-                          {.min = 0}));
+    rows.push_back(number("lr_mult", &Resolved::lr_mult, "multiplies the group's lr", {.min = 0}));
     return rows;
   }();
   return table;

@@ -73,9 +73,9 @@ class GroupBuilder {
   void multiply_lr(std::size_t i, double multiplier);
 
   NamedTensors params_;
-  std::vector<OptionValues> options_;         // per parameter
+  std::vector<OptionValues> options_;            // per parameter
   std::vector<std::vector<std::string>> names_;  // per parameter: the group() rules that matched
-  std::vector<std::size_t> rank_;             // per parameter: the last group() rule that matched
+  std::vector<std::size_t> rank_;  // per parameter: the last group() rule that matched
   std::size_t group_rules_ = 0;
   std::vector<int> depth_;  // per parameter, after layer_decay()
 };
