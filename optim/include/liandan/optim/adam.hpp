@@ -9,7 +9,6 @@
 
 namespace liandan::optim {
 
-// Every option may differ between groups (Note [Group options]).
 struct AdamOptions {
   double lr = 1e-3;
   double beta1 = 0.9;

@@ -24,8 +24,7 @@ namespace liandan::optim {
 double default_amos_eta(const std::string& name, const Shape& shape);
 Axes default_amos_reduce_axes(const std::string& name, const Shape& shape);
 
-// Every option may differ between groups (Note [Group options]). lr is jestimator's
-// learning_rate xi, which has no default there (~1 / sqrt(number of batches
+// lr is jestimator's learning_rate xi, which has no default there (~1 / sqrt(number of batches
 // in the data)); momentum 0 and clip_value 0 mean none (jestimator's None).
 struct AmosOptions {
   double lr = 1e-2;

@@ -9,8 +9,7 @@
 
 namespace liandan::optim {
 
-// Defaults of google/automl lion_pytorch.py (ALGORITHMS.md section 2); every option may differ
-// between groups (Note [Group options]).
+// Defaults of google/automl lion_pytorch.py (ALGORITHMS.md section 2).
 struct LionOptions {
   double lr = 1e-4;
   double beta1 = 0.9;

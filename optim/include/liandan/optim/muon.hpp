@@ -30,9 +30,7 @@ enum class MuonScale {
 
 bool default_use_muon(const std::string& name, const Shape& shape);
 
-// Every option may differ between groups (Note [Group options]). Moonlight's defaults: lr 1e-3,
-// weight decay 0.1, momentum 0.95 with Nesterov, 5 Newton-Schulz steps, and AdamW betas (0.9,
-// 0.95), eps 1e-8.
+// Moonlight's defaults.
 struct MuonOptions {
   double lr = 1e-3;
   double momentum = 0.95;

@@ -8,8 +8,7 @@
 
 namespace liandan::optim {
 
-// Every option may differ between groups (Note [Group options]); nesterov needs momentum > 0
-// and dampening 0 in its group.
+// nesterov needs momentum > 0 and dampening 0 in its group.
 struct SGDOptions {
   double lr = 1e-3;
   double momentum = 0;
