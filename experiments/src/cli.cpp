@@ -9,6 +9,7 @@
 #include "liandan/core/cpu.hpp"
 #include "liandan/experiments/config.hpp"
 #include "liandan/experiments/metrics.hpp"
+#include "liandan/experiments/optimizers.hpp"
 #include "liandan/experiments/report.hpp"
 #include "liandan/experiments/run_dir.hpp"
 #include "liandan/experiments/sweep.hpp"
@@ -87,6 +88,8 @@ int run_cli(int argc, char** argv) {
   sample_cmd->add_option("--temperature", sample_options.temperature, "sampling temperature");
   sample_cmd->add_option("--seed", sample_options.seed, "sampling seed");
 
+  CLI::App* options_cmd =
+      app.add_subcommand("options", "print every optimizer's options as Markdown tables");
   CLI::App* version_cmd = app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -113,6 +116,10 @@ int run_cli(int argc, char** argv) {
     }
     if (*sample_cmd) {
       std::cout << sample_run(sample_dir, sample_options) << "\n";
+      return 0;
+    }
+    if (*options_cmd) {
+      std::cout << optimizer_options_markdown();
       return 0;
     }
     if (*version_cmd) {

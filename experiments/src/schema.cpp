@@ -2,6 +2,7 @@
 #include "liandan/experiments/schema.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cmath>
@@ -42,6 +43,17 @@ Key flag_key(std::string path, bool fallback, std::string help) {
           .fallback = fallback ? "true" : "false",
           .help = std::move(help)};
 }
+std::string markdown_table(const std::vector<Key>& keys, const std::string& prefix) {
+  std::string out = "| option | default | range | meaning |\n|---|---|---|---|\n";
+  for (const Key& key : keys) {
+    const std::string range = !key.choices.empty() ? fmt::format("{}", fmt::join(key.choices, ", "))
+                                                   : Range{key.min, key.max, key.open_max}.str();
+    out += fmt::format("| {} | {} | {} | {} |\n", key.path.substr(prefix.size()),
+                       key.fallback == "~" ? "unset" : key.fallback, range, key.help);
+  }
+  return out;
+}
+
 Key key_of(const std::string& path, FieldKind kind, const std::optional<FieldValue>& fallback,
            const std::string& help, const Range& range, const std::vector<std::string>& choices,
            bool optional) {

@@ -170,8 +170,8 @@ TrainResult train(const Config& config, const TrainOptions& options) {
     if (log_due || eval_due) {
       json line = {{"step", state.step}, {"loss", loss_value}};
       json lrs = json::object();
-      for (std::size_t g = 0; g < setup.group_names.size(); ++g)
-        lrs[setup.group_names[g]] = optimizer.param_groups()[g].lr();
+      for (std::size_t g = 0; g < optimizer.param_groups().size(); ++g)
+        lrs[optimizer.param_groups()[g].name] = optimizer.lr(g);
       line["lr"] = lrs;
       line["grad_norm"] = grad_norm;
       for (const auto& [name, value] : result.extra) line[name] = value;
@@ -188,8 +188,9 @@ TrainResult train(const Config& config, const TrainOptions& options) {
       }
       append_metrics(dir.metrics(), line);
       log.step_line(fmt::format("step {}/{} loss {:.4f} lr {:.3g} grad_norm {:.3g} {} {}/s{}",
-                                state.step, total, loss_value, optimizer.param_groups().back().lr(),
-                                grad_norm, format_count(rate), tokens ? "tok" : "ex", eval_text));
+                                state.step, total, loss_value,
+                                optimizer.lr(optimizer.param_groups().size() - 1), grad_norm,
+                                format_count(rate), tokens ? "tok" : "ex", eval_text));
       window_start = Clock::now(), window_examples = window_tokens = window_steps = 0;
     }
     const bool stop = stop_requested();

@@ -2,47 +2,44 @@
 #include "liandan/optim/adam.hpp"
 
 #include "adam_kernel.hpp"
+#include "liandan/optim/adamw.hpp"
 
 namespace liandan::optim {
 
-Adam::Adam(std::vector<ParamGroup> groups, const AdamOptions& options)
-    : Adam("Adam", std::move(groups), options, /*decoupled=*/false) {}
-
-Adam::Adam(std::string optimizer_name, std::vector<ParamGroup> groups, const AdamOptions& o,
-           bool decoupled)
-    : Optimizer(optimizer_name, std::move(groups),
-                {{"lr", o.lr},
-                 {"beta1", o.beta1, 0, 1, true},
-                 {"beta2", o.beta2, 0, 1, true},
-                 {"eps", o.eps},
-                 {"weight_decay", o.weight_decay}}),
-      options_(o),
-      decoupled_(decoupled) {
-  state_.resize(num_params());
+template <typename O>
+AdamBase<O>::AdamBase(std::string optimizer_name, std::vector<ParamGroup> groups, const O& o,
+                      bool decoupled)
+    : OptimizerOf<O>(std::move(optimizer_name), std::move(groups), o), decoupled_(decoupled) {
+  state_.resize(this->num_params());
 }
 
-void Adam::update(const ParamGroup& group, std::size_t index, const core::Tensor& param,
-                  const core::Tensor& grad) {
+Adam::Adam(std::vector<ParamGroup> groups, const AdamOptions& options)
+    : AdamBase("Adam", std::move(groups), options, /*decoupled=*/false) {}
+
+template <typename O>
+void AdamBase<O>::update(const O& o, std::size_t index, const core::Tensor& param,
+                         const core::Tensor& grad) {
   std::optional<AdamState>& s = state_[index];
   if (!s) {
     s.emplace();
     s->exp_avg = core::Tensor::zeros(param.shape(), param.dtype());
     s->exp_avg_sq = core::Tensor::zeros(param.shape(), param.dtype());
-    if (options_.amsgrad) s->max_exp_avg_sq = core::Tensor::zeros(param.shape(), param.dtype());
+    if (o.amsgrad) s->max_exp_avg_sq = core::Tensor::zeros(param.shape(), param.dtype());
   }
   ++s->step;
   const bool ams = s->max_exp_avg_sq.defined();
   if (param.dtype() == DType::f64)
     adam_kernel(param.data<double>(), grad.data<double>(), s->exp_avg.data<double>(),
                 s->exp_avg_sq.data<double>(), ams ? s->max_exp_avg_sq.data<double>() : nullptr,
-                param.numel(), group, decoupled_, s->step);
+                param.numel(), o, decoupled_, s->step);
   else
     adam_kernel(param.data<float>(), grad.data<float>(), s->exp_avg.data<float>(),
                 s->exp_avg_sq.data<float>(), ams ? s->max_exp_avg_sq.data<float>() : nullptr,
-                param.numel(), group, decoupled_, s->step);
+                param.numel(), o, decoupled_, s->step);
 }
 
-NamedTensors Adam::save_state(std::size_t index) const {
+template <typename O>
+NamedTensors AdamBase<O>::save_state(std::size_t index) const {
   const std::optional<AdamState>& s = state_[index];
   if (!s) return {};
   NamedTensors out{{"step", step_tensor(s->step)},
@@ -52,8 +49,9 @@ NamedTensors Adam::save_state(std::size_t index) const {
   return out;
 }
 
-void Adam::load_state(std::size_t index, const std::string& key, const core::Tensor& param,
-                      const NamedTensors& fields) {
+template <typename O>
+void AdamBase<O>::load_state(std::size_t index, const std::string& key, const core::Tensor& param,
+                             const NamedTensors& fields) {
   check_fields(key, fields, {"step", "exp_avg", "exp_avg_sq", "max_exp_avg_sq"});
   if (fields.empty()) {
     state_[index].reset();
@@ -63,8 +61,12 @@ void Adam::load_state(std::size_t index, const std::string& key, const core::Ten
   s.step = step_value(key, fields);
   s.exp_avg = state_like(key, fields, "exp_avg", param);
   s.exp_avg_sq = state_like(key, fields, "exp_avg_sq", param);
-  if (options_.amsgrad) s.max_exp_avg_sq = state_like(key, fields, "max_exp_avg_sq", param);
+  if (this->options(this->group_index(index)).amsgrad)
+    s.max_exp_avg_sq = state_like(key, fields, "max_exp_avg_sq", param);
   state_[index] = std::move(s);
 }
+
+template class AdamBase<AdamOptions>;
+template class AdamBase<AdamWOptions>;
 
 }  // namespace liandan::optim

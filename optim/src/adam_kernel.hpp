@@ -15,14 +15,15 @@ namespace liandan::optim {
 //   p -= lr / (1 - b1^t) * m / (sqrt(v or vmax) / sqrt(1 - b2^t) + eps)
 // (Kingma & Ba, Algorithm 1 with the bias corrections folded into the step size; eps is added
 // after bias-correcting sqrt(v), as PyTorch does.)
-template <typename T>
-inline void adam_kernel(T* p, const T* g, T* m, T* v, T* vmax, std::int64_t n,
-                        const ParamGroup& group, bool decoupled, std::int64_t step) {
-  const double lr = group.lr(), wd = group.number("weight_decay");
-  const double beta1 = group.number("beta1"), beta2 = group.number("beta2");
+// O is any options struct with lr, beta1, beta2, eps and weight_decay (Adam's, AdamW's, Muon's).
+template <typename T, typename O>
+inline void adam_kernel(T* p, const T* g, T* m, T* v, T* vmax, std::int64_t n, const O& o,
+                        bool decoupled, std::int64_t step) {
+  const double lr = o.lr, wd = o.weight_decay;
+  const double beta1 = o.beta1, beta2 = o.beta2;
   const T decay = T(decoupled ? 1 - lr * wd : 1);
   const T l2 = T(decoupled ? 0 : wd);
-  const T b1 = T(beta1), b2 = T(beta2), eps = T(group.number("eps"));
+  const T b1 = T(beta1), b2 = T(beta2), eps = T(o.eps);
   const T one_b1 = T(1 - beta1), one_b2 = T(1 - beta2);
   const T step_size = T(lr / (1 - std::pow(beta1, double(step))));
   const T bc2_sqrt = T(std::sqrt(1 - std::pow(beta2, double(step))));

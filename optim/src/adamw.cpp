@@ -4,8 +4,6 @@
 namespace liandan::optim {
 
 AdamW::AdamW(std::vector<ParamGroup> groups, const AdamWOptions& o)
-    : Adam("AdamW", std::move(groups),
-           AdamOptions{o.lr, o.beta1, o.beta2, o.eps, o.weight_decay, o.amsgrad},
-           /*decoupled=*/true) {}
+    : AdamBase("AdamW", std::move(groups), o, /*decoupled=*/true) {}
 
 }  // namespace liandan::optim

@@ -25,25 +25,14 @@ Axes default_amos_reduce_axes(const std::string&, const Shape& shape) {
 }
 
 Amos::Amos(std::vector<ParamGroup> groups, const AmosOptions& o)
-    : Optimizer("Amos", std::move(groups),
-                {{"lr", o.lr},
-                 {"beta", o.beta, 0, 1, true},
-                 {"momentum", o.momentum, 0, 1, true},
-                 {"clip_value", o.clip_value},
-                 {"extra_l2", o.extra_l2},
-                 {"d_coef", o.d_coef},
-                 {"c_coef", o.c_coef},
-                 {"epsilon", o.epsilon},
-                 {.name = "eta", .default_value = 1.0, .has_default = false},
-                 {.name = "reduce_axes", .default_value = Axes{}, .has_default = false}}) {
+    : OptimizerOf("Amos", std::move(groups), o) {
   for (std::size_t i = 0; i < num_params(); ++i) {
-    const ParamGroup& group = group_of(i);
+    const AmosOptions& group = options(group_index(i));
     const auto& [key, p] = param(i);
     Slot s;
-    s.eta = group.has("eta") ? group.number("eta") : o.eta_fn(key, p.shape());
+    s.eta = group.eta ? *group.eta : o.eta_fn(key, p.shape());
     check(std::isfinite(s.eta) && s.eta > 0, "Amos: eta of {} is {} (must be > 0)", key, s.eta);
-    Axes axes =
-        group.has("reduce_axes") ? group.axes("reduce_axes") : o.reduce_axes_fn(key, p.shape());
+    Axes axes = group.reduce_axes ? *group.reduce_axes : o.reduce_axes_fn(key, p.shape());
     const auto dim = std::int64_t(p.shape().size());
     for (std::int64_t& a : axes) {
       check(a >= -dim && a < dim, "Amos: reduce_axes [{}] of {} {}: axis {} out of range",
@@ -70,21 +59,17 @@ Amos::Amos(std::vector<ParamGroup> groups, const AmosOptions& o)
   state_.resize(num_params());
 }
 
-Options Amos::per_param_options(std::size_t index) const {
-  Options out = group_of(index).options;
-  out["eta"] = slots_[index].eta;
-  out["reduce_axes"] = slots_[index].axes;
+AmosOptions Amos::param_options(std::size_t index) const {
+  AmosOptions out = options(group_index(index));
+  out.eta = slots_[index].eta;
+  out.reduce_axes = slots_[index].axes;
   return out;
 }
 
 namespace {
 
-struct AmosHyper {
-  double xi, beta, momentum, clip, extra_l2, d_coef, c_coef, epsilon;
-};
-
-// The per-slot part, for each slot s given g2_s (ALGORITHMS.md section 3; b is b_{t-1} until
-// its own update):
+// The per-slot part, for each slot s given g2_s (ALGORITHMS.md section 3; xi is o.lr; b is b_{t-1}
+// until its own update):
 //   v     = beta v + (1 - beta) g2
 //   r     = (1 - beta^t) / max(v, epsilon)
 //   c     = 1 / sqrt(1 + c_coef sqrt(xi) b)
@@ -95,21 +80,21 @@ struct AmosHyper {
 // step = d a sqrt(r), written over g2.
 template <typename T>
 void slot_coefficients(T* g2_decay, T* step, T* v, T* b, std::int64_t slots, double eta,
-                       const AmosHyper& h, std::int64_t t) {
-  const double bias = 1 - std::pow(h.beta, double(t)), a = h.xi * eta;
-  const double sqrt_xi = std::sqrt(h.xi), sqrt_a = std::sqrt(a);
+                       const AmosOptions& o, std::int64_t t) {
+  const double bias = 1 - std::pow(o.beta, double(t)), a = o.lr * eta;
+  const double sqrt_xi = std::sqrt(o.lr), sqrt_a = std::sqrt(a);
   core::parallel_for(slots, 1, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t s = begin; s < end; ++s) {
       const double g2 = g2_decay[s];
-      const double vs = h.beta * double(v[s]) + (1 - h.beta) * g2;
-      const double r = bias / std::max(vs, h.epsilon);
+      const double vs = o.beta * double(v[s]) + (1 - o.beta) * g2;
+      const double r = bias / std::max(vs, o.epsilon);
       const double bs = b[s];
-      const double c = 1 / std::sqrt(1 + h.c_coef * sqrt_xi * bs);
-      const double gamma = c * h.xi * h.xi * r * g2;
-      const double d = 1 / (1 + h.d_coef * sqrt_a * bs);
+      const double c = 1 / std::sqrt(1 + o.c_coef * sqrt_xi * bs);
+      const double gamma = c * o.lr * o.lr * r * g2;
+      const double d = 1 / (1 + o.d_coef * sqrt_a * bs);
       v[s] = T(vs);
       b[s] = T(bs + gamma * (1 + bs));
-      g2_decay[s] = T(d * (0.5 * gamma + h.extra_l2));
+      g2_decay[s] = T(d * (0.5 * gamma + o.extra_l2));
       step[s] = T(d * a * std::sqrt(r));
     }
   });
@@ -124,8 +109,8 @@ T clip(T g, T limit) {
 // slot i / row of decay and step.
 template <typename T>
 void apply_update(T* p, const T* g, T* m, const T* decay, const T* step, std::int64_t n,
-                  std::int64_t row, const AmosHyper& h) {
-  const T limit = T(h.clip), mu = T(h.momentum), one_mu = T(1 - h.momentum);
+                  std::int64_t row, const AmosOptions& o) {
+  const T limit = T(o.clip_value), mu = T(o.momentum), one_mu = T(1 - o.momentum);
   core::parallel_for(n, 1, [&](std::int64_t begin, std::int64_t end) {
     for (std::int64_t i = begin; i < end; ++i) {
       const std::int64_t s = row == 1 ? i : i / row;
@@ -157,24 +142,16 @@ void row_mean_square(T* g2, const T* g, std::int64_t slots, std::int64_t row, T 
 
 }  // namespace
 
-void Amos::update(const ParamGroup& group, std::size_t index, const core::Tensor& param,
+void Amos::update(const AmosOptions& o, std::size_t index, const core::Tensor& param,
                   const core::Tensor& grad) {
   const Slot& slot = slots_[index];
-  const AmosHyper h{group.lr(),
-                    group.number("beta"),
-                    group.number("momentum"),
-                    group.number("clip_value"),
-                    group.number("extra_l2"),
-                    group.number("d_coef"),
-                    group.number("c_coef"),
-                    group.number("epsilon")};
   std::optional<AmosState>& s = state_[index];
   if (!s) {
     s.emplace();
     s->v = core::Tensor::zeros(slot.shape, param.dtype());
     s->b = core::Tensor::zeros(slot.shape, param.dtype());
   }
-  if (h.momentum > 0 && !s->m.defined()) s->m = core::Tensor::zeros(param.shape(), param.dtype());
+  if (o.momentum > 0 && !s->m.defined()) s->m = core::Tensor::zeros(param.shape(), param.dtype());
   ++s->step;
   const std::int64_t slots = slot.shape.numel();
   // Per slot: g2, overwritten by the decay coefficient; and the gradient's step coefficient.
@@ -182,24 +159,25 @@ void Amos::update(const ParamGroup& group, std::size_t index, const core::Tensor
   core::Tensor step = core::Tensor::empty(slot.shape, param.dtype());
   dispatch_floating(param.dtype(), "Amos", [&]<typename T>() {
     if (slot.row_length > 0) {
-      row_mean_square(decay.data<T>(), grad.data<T>(), slots, slot.row_length, T(h.clip));
+      row_mean_square(decay.data<T>(), grad.data<T>(), slots, slot.row_length, T(o.clip_value));
     } else {  // axes in the middle: the reduction is core's, on a clipped copy
-      const core::Tensor g = h.clip > 0 ? core::clamp(grad, -h.clip, h.clip) : grad;
+      const core::Tensor g =
+          o.clip_value > 0 ? core::clamp(grad, -o.clip_value, o.clip_value) : grad;
       decay.copy_(core::mean(core::mul(g, g),
                              core::DimList(std::span<const std::int64_t>(slot.axes)),
                              /*keepdim=*/true));
     }
     slot_coefficients(decay.data<T>(), step.data<T>(), s->v.data<T>(), s->b.data<T>(), slots,
-                      slot.eta, h, s->step);
-    T* m = s->m.defined() && h.momentum > 0 ? s->m.data<T>() : nullptr;
+                      slot.eta, o, s->step);
+    T* m = s->m.defined() && o.momentum > 0 ? s->m.data<T>() : nullptr;
     if (slot.row_length > 0) {
       apply_update(param.data<T>(), grad.data<T>(), m, decay.data<T>(), step.data<T>(),
-                   param.numel(), slot.row_length, h);
+                   param.numel(), slot.row_length, o);
     } else {  // one coefficient per element, broadcast from the slots
       const core::Tensor full_decay = decay.expand(param.shape()).contiguous();
       const core::Tensor full_step = step.expand(param.shape()).contiguous();
       apply_update(param.data<T>(), grad.data<T>(), m, full_decay.data<T>(), full_step.data<T>(),
-                   param.numel(), 1, h);
+                   param.numel(), 1, o);
     }
   });
 }

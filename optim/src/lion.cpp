@@ -5,24 +5,18 @@
 
 namespace liandan::optim {
 
-Lion::Lion(std::vector<ParamGroup> groups, const LionOptions& o)
-    : Lion("Lion", std::move(groups),
-           {{"lr", o.lr},
-            {"beta1", o.beta1, 0, 1, true},
-            {"beta2", o.beta2, 0, 1, true},
-            {"weight_decay", o.weight_decay}}) {}
-
-Lion::Lion(std::string optimizer_name, std::vector<ParamGroup> groups,
-           std::vector<OptionSpec> specs)
-    : Optimizer(optimizer_name, std::move(groups), std::move(specs)) {
-  state_.resize(num_params());
+template <typename O>
+SignMomentum<O>::SignMomentum(std::string optimizer_name, std::vector<ParamGroup> groups,
+                              const O& options)
+    : OptimizerOf<O>(std::move(optimizer_name), std::move(groups), options) {
+  state_.resize(this->num_params());
 }
 
-// Tiger's groups have one option "beta" where Lion's have beta1 and beta2 (Note [Tiger is Lion
-// with one beta]); the kernel reads whichever the group has.
+Lion::Lion(std::vector<ParamGroup> groups, const LionOptions& o)
+    : SignMomentum("Lion", std::move(groups), o) {}
+
 Tiger::Tiger(std::vector<ParamGroup> groups, const TigerOptions& o)
-    : Lion("Tiger", std::move(groups),
-           {{"lr", o.lr}, {"beta", o.beta, 0, 1, true}, {"weight_decay", o.weight_decay}}) {}
+    : SignMomentum("Tiger", std::move(groups), o) {}
 
 namespace {
 
@@ -32,12 +26,10 @@ namespace {
 //   p -= lr * sign(c)                     sign(0) = 0
 //   m  = b2 m + (1 - b2) g                momentum tracked with the other beta
 template <typename T>
-void lion_kernel(T* p, const T* g, T* m, std::int64_t n, const ParamGroup& group) {
-  const bool tiger = group.has("beta");
-  const double beta1 = group.number(tiger ? "beta" : "beta1");
-  const double beta2 = group.number(tiger ? "beta" : "beta2");
-  const T lr = T(group.lr());
-  const T decay = T(1 - group.lr() * group.number("weight_decay"));
+void lion_kernel(T* p, const T* g, T* m, std::int64_t n, double lr, double beta1, double beta2,
+                 double weight_decay) {
+  const T lr_t = T(lr);
+  const T decay = T(1 - lr * weight_decay);
   const T b1 = T(beta1), b2 = T(beta2);
   const T one_b1 = T(1 - beta1), one_b2 = T(1 - beta2);
   core::parallel_for(n, 1, [&](std::int64_t begin, std::int64_t end) {
@@ -46,38 +38,46 @@ void lion_kernel(T* p, const T* g, T* m, std::int64_t n, const ParamGroup& group
       if (decay != T(1)) p[i] *= decay;
       const T c = b1 * m[i] + one_b1 * g[i];
       const T sign = T((T(0) < c) - (c < T(0)));
-      p[i] -= lr * sign;
+      p[i] -= lr_t * sign;
       m[i] = b2 * m[i] + one_b2 * g[i];
     }
   });
 }
 
+// Lion's two betas, and Tiger's one as both (Note [Tiger is Lion with one beta]).
+std::pair<double, double> betas(const LionOptions& o) { return {o.beta1, o.beta2}; }
+std::pair<double, double> betas(const TigerOptions& o) { return {o.beta, o.beta}; }
+
 }  // namespace
 
-void Lion::update(const ParamGroup& group, std::size_t index, const core::Tensor& param,
-                  const core::Tensor& grad) {
+template <typename O>
+void SignMomentum<O>::update(const O& o, std::size_t index, const core::Tensor& param,
+                             const core::Tensor& grad) {
   std::optional<LionState>& s = state_[index];
   if (!s) {
     s.emplace();
     s->exp_avg = core::Tensor::zeros(param.shape(), param.dtype());
   }
   ++s->step;
+  const auto [beta1, beta2] = betas(o);
   if (param.dtype() == DType::f64)
     lion_kernel(param.data<double>(), grad.data<double>(), s->exp_avg.data<double>(), param.numel(),
-                group);
+                o.lr, beta1, beta2, o.weight_decay);
   else
     lion_kernel(param.data<float>(), grad.data<float>(), s->exp_avg.data<float>(), param.numel(),
-                group);
+                o.lr, beta1, beta2, o.weight_decay);
 }
 
-NamedTensors Lion::save_state(std::size_t index) const {
+template <typename O>
+NamedTensors SignMomentum<O>::save_state(std::size_t index) const {
   const std::optional<LionState>& s = state_[index];
   if (!s) return {};
   return {{"step", step_tensor(s->step)}, {"exp_avg", s->exp_avg.clone()}};
 }
 
-void Lion::load_state(std::size_t index, const std::string& key, const core::Tensor& param,
-                      const NamedTensors& fields) {
+template <typename O>
+void SignMomentum<O>::load_state(std::size_t index, const std::string& key,
+                                 const core::Tensor& param, const NamedTensors& fields) {
   check_fields(key, fields, {"step", "exp_avg"});
   if (fields.empty()) {
     state_[index].reset();
@@ -88,5 +88,8 @@ void Lion::load_state(std::size_t index, const std::string& key, const core::Ten
   s.exp_avg = state_like(key, fields, "exp_avg", param);
   state_[index] = std::move(s);
 }
+
+template class SignMomentum<LionOptions>;
+template class SignMomentum<TigerOptions>;
 
 }  // namespace liandan::optim

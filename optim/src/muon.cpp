@@ -37,20 +37,11 @@ core::Tensor newton_schulz(const core::Tensor& g, int steps) {
 }
 
 Muon::Muon(std::vector<ParamGroup> groups, const MuonOptions& o)
-    : Optimizer("Muon", std::move(groups),
-                {{"lr", o.lr},
-                 {"momentum", o.momentum, 0, 1, true},
-                 {"weight_decay", o.weight_decay},
-                 {"beta1", o.beta1, 0, 1, true},
-                 {"beta2", o.beta2, 0, 1, true},
-                 {"eps", o.eps},
-                 {.name = "muon", .default_value = 1.0, .max = 1, .has_default = false}}),
-      options_(o) {
-  check(o.ns_steps >= 1, "Muon: invalid ns_steps {} (must be >= 1)", o.ns_steps);
+    : OptimizerOf("Muon", std::move(groups), o) {
   for (std::size_t i = 0; i < num_params(); ++i) {
-    const ParamGroup& group = group_of(i);
+    const std::optional<bool> chosen = options(group_index(i)).muon;
     const auto& [key, p] = param(i);
-    const bool muon = group.has("muon") ? group.number("muon") != 0 : o.use_muon(key, p.shape());
+    const bool muon = chosen ? *chosen : o.use_muon(key, p.shape());
     check(!muon || p.shape().size() >= 2, "Muon: parameter {} {} has fewer than 2 dims", key,
           p.shape().str());
     muon_.push_back(muon);
@@ -58,13 +49,13 @@ Muon::Muon(std::vector<ParamGroup> groups, const MuonOptions& o)
   state_.resize(num_params());
 }
 
-Options Muon::per_param_options(std::size_t index) const {
-  Options out = group_of(index).options;
-  out["muon"] = muon_[index] ? 1.0 : 0.0;
+MuonOptions Muon::param_options(std::size_t index) const {
+  MuonOptions out = options(group_index(index));
+  out.muon = muon_[index];
   return out;
 }
 
-void Muon::update(const ParamGroup& group, std::size_t index, const core::Tensor& param,
+void Muon::update(const MuonOptions& o, std::size_t index, const core::Tensor& param,
                   const core::Tensor& grad) {
   std::optional<MuonState>& s = state_[index];
   const bool muon = muon_[index];
@@ -81,23 +72,23 @@ void Muon::update(const ParamGroup& group, std::size_t index, const core::Tensor
   if (!muon) {
     dispatch_floating(param.dtype(), "Muon", [&]<typename T>() {
       adam_kernel(param.data<T>(), grad.data<T>(), s->exp_avg.data<T>(), s->exp_avg_sq.data<T>(),
-                  static_cast<T*>(nullptr), param.numel(), group, /*decoupled=*/true, s->step);
+                  static_cast<T*>(nullptr), param.numel(), o, /*decoupled=*/true, s->step);
     });
     return;
   }
-  const double lr = group.lr(), mu = group.number("momentum");
+  const double lr = o.lr, mu = o.momentum;
   const core::Tensor& buf = s->momentum_buffer;
   buf.copy_(core::add(core::mul(buf, mu), grad));
-  const core::Tensor input = options_.nesterov ? core::add(grad, core::mul(buf, mu)) : buf;
+  const core::Tensor input = o.nesterov ? core::add(grad, core::mul(buf, mu)) : buf;
   const std::int64_t rows = param.shape()[0], cols = param.numel() / rows;
-  const core::Tensor o = newton_schulz(input.reshape({rows, cols}), options_.ns_steps);
-  const double scale = options_.scale == MuonScale::moonshot
+  const core::Tensor ortho = newton_schulz(input.reshape({rows, cols}), o.ns_steps);
+  const double scale = o.scale == MuonScale::moonshot
                            ? 0.2 * std::sqrt(double(std::max(rows, cols)))
                            : std::sqrt(std::max(1.0, double(rows) / double(cols)));
-  const double decay = 1 - lr * group.number("weight_decay"), step = lr * scale;
+  const double decay = 1 - lr * o.weight_decay, step = lr * scale;
   dispatch_floating(param.dtype(), "Muon", [&]<typename T>() {
     T* p = param.data<T>();
-    const T* u = o.data<T>();
+    const T* u = ortho.data<T>();
     const T d = T(decay), k = T(step);
     const std::int64_t n = param.numel();
     core::parallel_for(n, 1, [&](std::int64_t begin, std::int64_t end) {

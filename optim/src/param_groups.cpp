@@ -6,6 +6,8 @@
 #include <regex>
 #include <set>
 
+#include <fmt/ranges.h>
+
 namespace liandan::optim {
 
 namespace {
@@ -68,41 +70,68 @@ std::vector<int> layer_depths(const NamedParameters& params) {
 }
 
 GroupBuilder::GroupBuilder(NamedParameters params)
-    : params_(std::move(params)), options_(params_.size()) {}
+    : params_(std::move(params)),
+      options_(params_.size()),
+      names_(params_.size()),
+      rank_(params_.size(), ~std::size_t(0)) {}
 
-std::vector<std::size_t> GroupBuilder::matching(const std::string& pattern,
-                                                const char* rule) const {
+std::vector<std::size_t> GroupBuilder::matching(const std::vector<std::string>& patterns,
+                                                const std::string& rule) const {
   std::vector<std::size_t> out;
   for (std::size_t i = 0; i < params_.size(); ++i)
-    if (name_matches(pattern, params_.items()[i].first)) out.push_back(i);
-  check(!out.empty(), "param groups: {}('{}') matches no parameter (first names: {}{})", rule,
-        pattern, params_.empty() ? "none" : params_.items()[0].first,
+    if (std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
+          return name_matches(p, params_.items()[i].first);
+        }))
+      out.push_back(i);
+  check(!out.empty(), "param groups: {} matches no parameter (first names: {}{})", rule,
+        params_.empty() ? "none" : params_.items()[0].first,
         params_.size() > 1 ? ", " + params_.items()[1].first + ", ..." : "");
   return out;
 }
 
 void GroupBuilder::multiply_lr(std::size_t i, double multiplier) {
-  Options& o = options_[i];
+  OptionValues& o = options_[i];
   const auto it = o.find("lr_mult");
-  const double current = it == o.end() ? 1.0 : std::get<double>(it->second);
+  double current = 1;
+  if (it != o.end()) {
+    const auto* d = std::get_if<double>(&it->second);
+    const auto* n = std::get_if<std::int64_t>(&it->second);
+    check(d != nullptr || n != nullptr, "param groups: lr_mult of {} is {}, not a number",
+          params_.items()[i].first, str(it->second));
+    current = d != nullptr ? *d : double(*n);
+  }
   o["lr_mult"] = current * multiplier;
 }
 
-GroupBuilder& GroupBuilder::set(const std::string& pattern, const Options& options) {
-  for (std::size_t i : matching(pattern, "set"))
+GroupBuilder& GroupBuilder::set(const std::string& pattern, const OptionValues& options) {
+  for (std::size_t i : matching({pattern}, fmt::format("set('{}')", pattern)))
     for (const auto& [key, value] : options) options_[i][key] = value;
+  return *this;
+}
+
+GroupBuilder& GroupBuilder::group(const std::string& name, const std::vector<std::string>& patterns,
+                                  const OptionValues& options) {
+  const std::string rule = fmt::format("group('{}', ['{}'])", name, fmt::join(patterns, "', '"));
+  for (std::size_t i : matching(patterns, rule)) {
+    for (const auto& [key, value] : options) options_[i][key] = value;
+    if (std::find(names_[i].begin(), names_[i].end(), name) == names_[i].end())
+      names_[i].push_back(name);
+    rank_[i] = group_rules_;
+  }
+  ++group_rules_;
   return *this;
 }
 
 GroupBuilder& GroupBuilder::lr_mult(const std::string& pattern, double multiplier) {
   check(multiplier >= 0, "param groups: lr_mult('{}', {}): the multiplier must be >= 0", pattern,
         multiplier);
-  for (std::size_t i : matching(pattern, "lr_mult")) multiply_lr(i, multiplier);
+  for (std::size_t i : matching({pattern}, fmt::format("lr_mult('{}')", pattern)))
+    multiply_lr(i, multiplier);
   return *this;
 }
 
 GroupBuilder& GroupBuilder::freeze(const std::string& pattern) {
-  for (std::size_t i : matching(pattern, "freeze")) multiply_lr(i, 0);
+  for (std::size_t i : matching({pattern}, fmt::format("freeze('{}')", pattern))) multiply_lr(i, 0);
   return *this;
 }
 
@@ -121,26 +150,43 @@ GroupBuilder& GroupBuilder::layer_decay(
   const int max_depth = depth.empty() ? 0 : *std::max_element(depth.begin(), depth.end());
   for (std::size_t i = 0; i < params_.size(); ++i)
     multiply_lr(i, std::pow(decay, max_depth - depth[i]));
+  depth_ = depth;
   return *this;
+}
+
+std::string GroupBuilder::group_name(std::size_t i) const {
+  const std::string name =
+      names_[i].empty() ? "default" : fmt::format("{}", fmt::join(names_[i], "+"));
+  return depth_.empty() ? name : fmt::format("{}.depth{}", name, depth_[i]);
 }
 
 std::vector<ParamGroup> GroupBuilder::build() const {
   std::vector<ParamGroup> groups;
+  std::vector<std::size_t> rank;
   for (std::size_t i = 0; i < params_.size(); ++i) {
-    auto it = std::find_if(groups.begin(), groups.end(),
-                           [&](const ParamGroup& g) { return g.options == options_[i]; });
+    const std::string name = group_name(i);
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const ParamGroup& g) {
+      return g.name == name && g.options == options_[i];
+    });
     if (it == groups.end()) {
-      groups.push_back({{}, options_[i]});
+      groups.push_back({.options = options_[i], .name = name});
+      rank.push_back(rank_[i]);
       it = groups.end() - 1;
     }
     it->params.add(params_.items()[i].first, params_.items()[i].second);
   }
-  return groups;
+  std::vector<std::size_t> order(groups.size());
+  for (std::size_t g = 0; g < order.size(); ++g) order[g] = g;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](std::size_t a, std::size_t b) { return rank[a] < rank[b]; });
+  std::vector<ParamGroup> sorted;
+  for (std::size_t g : order) sorted.push_back(std::move(groups[g]));
+  return sorted;
 }
 
 std::string format_groups(const Optimizer& opt) {
   std::set<std::string> keys;
-  std::vector<Options> options;
+  std::vector<OptionValues> options;
   for (std::size_t i = 0; i < opt.num_params(); ++i) {
     options.push_back(opt.per_param_options(i));
     for (const auto& [key, value] : options.back())

@@ -161,11 +161,10 @@ void apply_schedule(Optimizer& opt, std::size_t group, const Schedule& schedule,
                     std::int64_t step) {
   check(group < opt.param_groups().size(), "apply_schedule: {} has {} param groups, no group {}",
         opt.name(), opt.param_groups().size(), group);
-  ParamGroup& g = opt.param_groups()[group];
-  const double lr = g.number("initial_lr") * schedule(step);
+  const double lr = opt.initial_lr(group) * schedule(step);
   check(lr >= 0, "apply_schedule: {} at step {} gives lr {} in param group {} (must be >= 0)",
         schedule.str(), step, lr, group);
-  g.set_lr(lr);
+  opt.set_lr(group, lr);
 }
 
 void apply_schedule(Optimizer& opt, const Schedule& schedule, std::int64_t step) {

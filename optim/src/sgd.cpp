@@ -6,19 +6,13 @@
 namespace liandan::optim {
 
 SGD::SGD(std::vector<ParamGroup> groups, const SGDOptions& o)
-    : Optimizer("SGD", std::move(groups),
-                {{"lr", o.lr},
-                 {"momentum", o.momentum},
-                 {"dampening", o.dampening},
-                 {"weight_decay", o.weight_decay}}),
-      options_(o) {
+    : OptimizerOf("SGD", std::move(groups), o) {
   for (std::size_t g = 0; g < param_groups().size(); ++g) {
-    const double momentum = param_groups()[g].number("momentum");
-    const double dampening = param_groups()[g].number("dampening");
-    check(!o.nesterov || (momentum > 0 && dampening == 0),
-          "SGD: nesterov needs momentum > 0 and dampening 0 (momentum {}, dampening {} in param "
-          "group {})",
-          momentum, dampening, g);
+    const SGDOptions& og = options(g);
+    check(!og.nesterov || (og.momentum > 0 && og.dampening == 0),
+          "SGD param group {}: nesterov needs momentum > 0 and dampening 0 (momentum {}, "
+          "dampening {})",
+          g, og.momentum, og.dampening);
   }
   state_.resize(num_params());
 }
@@ -31,10 +25,10 @@ namespace {
 //   d_p = nesterov ? d_p + momentum * buf : buf      (when momentum != 0)
 //   p  -= lr * d_p
 template <typename T>
-void sgd_kernel(T* p, const T* g, T* buf, std::int64_t n, const ParamGroup& group, bool nesterov,
-                bool first) {
-  const T lr = T(group.lr()), wd = T(group.number("weight_decay"));
-  const T momentum = T(group.number("momentum")), keep = T(1 - group.number("dampening"));
+void sgd_kernel(T* p, const T* g, T* buf, std::int64_t n, const SGDOptions& o, bool first) {
+  const T lr = T(o.lr), wd = T(o.weight_decay);
+  const T momentum = T(o.momentum), keep = T(1 - o.dampening);
+  const bool nesterov = o.nesterov;
   core::parallel_for(n, 1, [&](std::int64_t begin, std::int64_t end) {
 #pragma omp simd
     for (std::int64_t i = begin; i < end; ++i) {
@@ -50,24 +44,21 @@ void sgd_kernel(T* p, const T* g, T* buf, std::int64_t n, const ParamGroup& grou
 
 }  // namespace
 
-void SGD::update(const ParamGroup& group, std::size_t index, const core::Tensor& param,
+void SGD::update(const SGDOptions& o, std::size_t index, const core::Tensor& param,
                  const core::Tensor& grad) {
   std::optional<SGDState>& s = state_[index];
   const bool first = !s.has_value();
   if (first) {
     s.emplace();
-    if (group.number("momentum") != 0)
-      s->momentum_buffer = core::Tensor::empty(param.shape(), param.dtype());
+    if (o.momentum != 0) s->momentum_buffer = core::Tensor::empty(param.shape(), param.dtype());
   }
   const bool has_buf = s->momentum_buffer.defined();
   if (param.dtype() == DType::f64)
     sgd_kernel(param.data<double>(), grad.data<double>(),
-               has_buf ? s->momentum_buffer.data<double>() : nullptr, param.numel(), group,
-               options_.nesterov, first);
+               has_buf ? s->momentum_buffer.data<double>() : nullptr, param.numel(), o, first);
   else
     sgd_kernel(param.data<float>(), grad.data<float>(),
-               has_buf ? s->momentum_buffer.data<float>() : nullptr, param.numel(), group,
-               options_.nesterov, first);
+               has_buf ? s->momentum_buffer.data<float>() : nullptr, param.numel(), o, first);
 }
 
 NamedTensors SGD::save_state(std::size_t index) const {
@@ -79,7 +70,7 @@ NamedTensors SGD::save_state(std::size_t index) const {
 void SGD::load_state(std::size_t index, const std::string& key, const core::Tensor& param,
                      const NamedTensors& fields) {
   check_fields(key, fields, {"momentum_buffer"});
-  if (fields.empty() || group_of(index).number("momentum") == 0) {
+  if (fields.empty() || options(group_index(index)).momentum == 0) {
     check(fields.empty(), "SGD.load_state_dict: momentum_buffer for {} but momentum is 0", key);
     state_[index].reset();
     return;

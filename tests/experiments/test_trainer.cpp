@@ -96,7 +96,9 @@ TEST_CASE("train: a checkpoint written before NamedTensors was unified resumes b
     if (step == 20) request_stop();
   };
   train(config, stopping);
-  check_same_checkpoint(old_checkpoint, RunDir(out).checkpoint(20));
+  // Every tensor of the old file is in the new one, bit for bit; the new one also holds the
+  // options that became per group since (AdamW's amsgrad: Note [Group options]).
+  check_same_checkpoint(old_checkpoint, RunDir(out).checkpoint(20), /*same_names=*/false);
   fs::copy_file(old_checkpoint, RunDir(out).checkpoint(20), fs::copy_options::overwrite_existing);
   CHECK(train(config, quiet(out, true)).finished);
   CHECK(untimed_metrics(out) == untimed_metrics(dir.path / "full"));

@@ -93,17 +93,24 @@ TEST_CASE("Muon: default parameter choice, per-group override and option errors"
   CHECK(!opt.uses_muon(3));
   CHECK(!opt.uses_muon(4));
   const optim::Muon forced(std::vector<optim::ParamGroup>{
-      {{{"head.weight", head}}, {{"muon", 1.0}}}, {{{"w", w}}, {{"muon", 0.0}}}});
+      {.params = {{"head.weight", head}}, .options = {{"muon", true}}},
+      {.params = {{"w", w}}, .options = {{"muon", false}}}});
   CHECK(forced.uses_muon(0));
   CHECK(!forced.uses_muon(1));
-  CHECK(std::get<double>(forced.per_param_options(1).at("muon")) == 0);
-  CHECK_THROWS_WITH_AS(
-      optim::Muon(std::vector<optim::ParamGroup>{{{{"b", bias}}, {{"muon", 1.0}}}}),
-      doctest::Contains("Muon: parameter b [4] has fewer than 2 dims"), Error);
+  CHECK(std::get<bool>(forced.per_param_options(1).at("muon")) == false);
+  CHECK(forced.options(1).muon == false);
+  CHECK_THROWS_WITH_AS(optim::Muon(std::vector<optim::ParamGroup>{
+                           {.params = {{"b", bias}}, .options = {{"muon", true}}}}),
+                       "Muon: parameter b [4] has fewer than 2 dims", Error);
   CHECK_THROWS_WITH_AS(optim::Muon(NamedParameters{{"w", w}}, {.momentum = 1.0}),
-                       doctest::Contains("Muon: invalid momentum 1 (must be in [0, 1))"), Error);
+                       "Muon: momentum = 1: out of range: must be in [0, 1)", Error);
   CHECK_THROWS_WITH_AS(optim::Muon(NamedParameters{{"w", w}}, {.ns_steps = 0}),
-                       doctest::Contains("Muon: invalid ns_steps 0"), Error);
+                       "Muon: ns_steps = 0: out of range: must be >= 1", Error);
+  CHECK_THROWS_WITH_AS(optim::Muon(std::vector<optim::ParamGroup>{
+                           {.params = {{"w", w}}, .options = {{"scale", "jordon"}}}}),
+                       "Muon param group 0: scale = jordon: not one of moonshot, jordan (did you "
+                       "mean 'jordan'?)",
+                       Error);
 }
 
 TEST_CASE("Muon state_dict: a run restored mid-way continues bit-identically") {

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "liandan/nn/checkpoint.hpp"
+#include "liandan/optim/muon.hpp"
 #include "optim/optim_problems.hpp"
 #include "support/named_tensors.hpp"
 
@@ -31,8 +32,8 @@ TEST_CASE("Optimizer param_groups: a group with lr 0 does not move, the other mo
     const auto [first, last] = split_layers(grouped.params());
     const std::vector<double> first_before = test::flat(first);
     auto opt = test::make_optimizer(f, c, {{first, {{"lr", 0.0}}}, {last, {}}});
-    CHECK(opt->param_groups()[0].lr() == 0);
-    CHECK(opt->param_groups()[1].lr() == f.attr(c, "lr"));
+    CHECK(opt->lr(0) == 0);
+    CHECK(opt->lr(1) == f.attr(c, "lr"));
     // The reference: only the last layer is optimized, with the first one frozen in place.
     auto opt_alone =
         test::make_optimizer(f, c, optim::single_group(split_layers(alone.params()).second));
@@ -61,10 +62,41 @@ TEST_CASE("Optimizer step: parameters without a gradient are skipped and get no 
   CHECK(b.to_vector<double>() == std::vector<double>{1.0, 1.0});
   std::vector<std::string> keys;
   for (const auto& [key, value] : opt.state_dict()) keys.push_back(key);
-  CHECK(keys == std::vector<std::string>{
-                    "state.a.step", "state.a.exp_avg", "state.a.exp_avg_sq", "param_groups.0.beta1",
-                    "param_groups.0.beta2", "param_groups.0.eps", "param_groups.0.initial_lr",
-                    "param_groups.0.lr", "param_groups.0.lr_mult", "param_groups.0.weight_decay"});
+  CHECK(keys == std::vector<std::string>{"state.a.step", "state.a.exp_avg", "state.a.exp_avg_sq",
+                                         "param_groups.0.lr", "param_groups.0.beta1",
+                                         "param_groups.0.beta2", "param_groups.0.eps",
+                                         "param_groups.0.weight_decay", "param_groups.0.amsgrad",
+                                         "param_groups.0.lr_mult", "param_groups.0.initial_lr"});
+}
+
+TEST_CASE(
+    "Optimizer load_state_dict: option encodings, and state_dicts from before flags and "
+    "choices were per group") {
+  const Tensor w = ones({4, 4}, {.requires_grad = true});
+  optim::Muon opt(NamedParameters{{"w", w}},
+                  {.nesterov = false, .scale = optim::MuonScale::jordan});
+  core::NamedTensors state = opt.state_dict();
+  const auto value = [&](const std::string& key) { return state[key]; };
+  CHECK(value("param_groups.0.scale").item() == 1);  // the index of jordan
+  CHECK(value("param_groups.0.nesterov").item() == 0);
+  CHECK(value("param_groups.0.ns_steps").item() == 5);
+  CHECK(value("param_groups.0.ns_steps").dtype() == DType::f64);
+
+  optim::Muon other(NamedParameters{{"w", w}});
+  other.load_state_dict(state);
+  CHECK(other.options(0).scale == optim::MuonScale::jordan);
+  CHECK(!other.options(0).nesterov);
+  // Written before: no nesterov, ns_steps, scale keys. The group keeps its own values.
+  for (const char* key : {"nesterov", "ns_steps", "scale"})
+    state = test::replaced(state, std::string("param_groups.0.") + key);
+  optim::Muon old(NamedParameters{{"w", w}}, {.ns_steps = 3});
+  old.load_state_dict(state);
+  CHECK(old.options(0).ns_steps == 3);
+  CHECK(old.options(0).scale == optim::MuonScale::moonshot);
+  // A number was always saved: its key stays required.
+  state = test::replaced(state, "param_groups.0.eps");
+  CHECK_THROWS_WITH_AS(old.load_state_dict(state),
+                       "Muon.load_state_dict: missing key param_groups.0.eps", Error);
 }
 
 TEST_CASE("Optimizer zero_grad: set_to_none drops the gradients, otherwise zeroes them") {
@@ -139,26 +171,55 @@ TEST_CASE("Optimizer load_state_dict: unexpected or missing keys and wrong shape
 
 TEST_CASE("SGD Adam AdamW constructor: invalid options are errors naming the option and value") {
   const NamedParameters p{{"w", ones({2}, {.requires_grad = true})}};
-  CHECK_THROWS_WITH_AS(optim::SGD(p, {.lr = -0.1}), doctest::Contains("SGD: invalid lr -0.1"),
+  CHECK_THROWS_WITH_AS(optim::SGD(p, {.lr = -0.1}), "SGD: lr = -0.1: out of range: must be >= 0",
                        Error);
-  CHECK_THROWS_WITH_AS(optim::SGD(p, {.momentum = -1}), doctest::Contains("invalid momentum -1"),
-                       Error);
+  CHECK_THROWS_WITH_AS(optim::SGD(p, {.momentum = -1}),
+                       "SGD: momentum = -1: out of range: must be >= 0", Error);
   CHECK_THROWS_WITH_AS(optim::SGD(p, {.momentum = 0.9, .dampening = 0.1, .nesterov = true}),
-                       doctest::Contains("nesterov needs momentum > 0 and dampening 0"), Error);
+                       "SGD param group 0: nesterov needs momentum > 0 and dampening 0 (momentum "
+                       "0.9, dampening 0.1)",
+                       Error);
   CHECK_THROWS_WITH_AS(optim::SGD(p, {.nesterov = true}),
-                       doctest::Contains("momentum 0, dampening 0"), Error);
-  CHECK_THROWS_WITH_AS(optim::Adam(p, {.beta1 = 1.0}), doctest::Contains("Adam: invalid beta1 1"),
+                       "SGD param group 0: nesterov needs momentum > 0 and dampening 0 (momentum "
+                       "0, dampening 0)",
                        Error);
-  CHECK_THROWS_WITH_AS(optim::Adam(p, {.beta2 = -0.5}), doctest::Contains("invalid beta2 -0.5"),
-                       Error);
-  CHECK_THROWS_WITH_AS(optim::Adam(p, {.eps = -1e-8}), doctest::Contains("invalid eps -1e-08"),
-                       Error);
+  CHECK_THROWS_WITH_AS(optim::Adam(p, {.beta1 = 1.0}),
+                       "Adam: beta1 = 1: out of range: must be in [0, 1)", Error);
+  CHECK_THROWS_WITH_AS(optim::Adam(p, {.beta2 = -0.5}),
+                       "Adam: beta2 = -0.5: out of range: must be in [0, 1)", Error);
+  CHECK_THROWS_WITH_AS(optim::Adam(p, {.eps = -1e-8}),
+                       "Adam: eps = -1e-08: out of range: must be >= 0", Error);
   CHECK_THROWS_WITH_AS(optim::AdamW(p, {.weight_decay = -0.01}),
-                       doctest::Contains("AdamW: invalid weight_decay -0.01"), Error);
-  CHECK_THROWS_WITH_AS(optim::Adam(std::vector<optim::ParamGroup>{{p, {}}, {p, {}}}),
-                       doctest::Contains("parameter name 'w' is empty or appears twice"), Error);
-  CHECK_THROWS_WITH_AS(optim::Adam(std::vector<optim::ParamGroup>{{p, {{"lr", -2.0}}}}),
-                       doctest::Contains("invalid lr -2 in param group 0"), Error);
-  CHECK(optim::AdamW(p).options().weight_decay == 0.01);
-  CHECK(optim::Adam(p).options().weight_decay == 0);
+                       "AdamW: weight_decay = -0.01: out of range: must be >= 0", Error);
+  CHECK_THROWS_WITH_AS(optim::Adam(std::vector<optim::ParamGroup>{{.params = p}, {.params = p}}),
+                       "Adam: parameter name 'w' is empty or appears twice", Error);
+  CHECK(optim::AdamW(p).defaults().weight_decay == 0.01);
+  CHECK(optim::Adam(p).defaults().weight_decay == 0);
+}
+
+TEST_CASE("OptimizerOf: a group's overrides are checked by name, with the group and the value") {
+  const NamedParameters p{{"w", ones({2}, {.requires_grad = true})}};
+  const auto groups = [&](const optim::OptionValues& overrides) {
+    return std::vector<optim::ParamGroup>{{.params = {}}, {.params = p, .options = overrides}};
+  };
+  CHECK_THROWS_WITH_AS(optim::Adam(groups({{"lr", -2.0}})),
+                       "Adam param group 1: lr = -2: out of range: must be >= 0", Error);
+  CHECK_THROWS_WITH_AS(optim::Adam(groups({{"weight_decy", 0}})),
+                       "Adam param group 1: unknown option 'weight_decy' (did you mean "
+                       "'weight_decay'?) (known: lr, beta1, beta2, eps, weight_decay, amsgrad, "
+                       "lr_mult)",
+                       Error);
+  CHECK_THROWS_WITH_AS(optim::Adam(groups({{"amsgrad", 1.0}})),
+                       "Adam param group 1: amsgrad = 1: expected true or false", Error);
+  CHECK_THROWS_WITH_AS(optim::Adam(groups({{"lr_mult", -1}})),
+                       "Adam param group 1: lr_mult = -1: out of range: must be >= 0", Error);
+  // Resolved once: the defaults, the overrides (an integer is a number), lr times lr_mult.
+  const optim::Adam opt(groups({{"lr", 1}, {"lr_mult", 0.5}, {"amsgrad", true}}),
+                        {.lr = 0.1, .beta1 = 0.8});
+  CHECK(opt.options(0).lr == 0.1);
+  CHECK(!opt.options(0).amsgrad);
+  CHECK(opt.options(1).lr == 0.5);
+  CHECK(opt.initial_lr(1) == 0.5);
+  CHECK(opt.options(1).beta1 == 0.8);
+  CHECK(opt.options(1).amsgrad);
 }

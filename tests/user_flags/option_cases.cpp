@@ -16,10 +16,11 @@ using Cases = std::vector<std::pair<std::string, std::string>>;
 
 namespace {
 
+// Every option each parameter uses, resolved.
 std::string groups(const optim::Optimizer& opt) {
   std::string out;
-  for (const optim::ParamGroup& g : opt.param_groups())
-    for (const auto& [key, value] : g.options) out += key + "=" + optim::str(value) + " ";
+  for (std::size_t i = 0; i < opt.num_params(); ++i)
+    for (const auto& [key, value] : opt.per_param_options(i)) out += key + "=" + str(value) + " ";
   return out;
 }
 

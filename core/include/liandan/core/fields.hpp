@@ -150,6 +150,25 @@ Field<S> plain(std::string name, FieldKind kind, M S::*member, std::string help,
   return f;
 }
 
+// A std::optional<V> member, V one of FieldValue's alternatives.
+template <typename S, typename V>
+Field<S> optional_field(std::string name, FieldKind kind, std::optional<V> S::*member,
+                        std::string help, Range range) {
+  Field<S> f{.name = std::move(name),
+             .kind = kind,
+             .help = std::move(help),
+             .range = range,
+             .optional = true};
+  f.get = [member](const S& s) -> std::optional<FieldValue> {
+    if (!(s.*member)) return std::nullopt;
+    return FieldValue(*(s.*member));
+  };
+  f.set = [member](S& s, const std::optional<FieldValue>& v) {
+    s.*member = v ? std::optional<V>(std::get<V>(*v)) : std::nullopt;
+  };
+  return f;
+}
+
 }  // namespace detail
 
 template <typename S, std::floating_point M>
@@ -161,19 +180,7 @@ Field<S> number(std::string name, M S::*member, std::string help, Range range = 
 template <typename S>
 Field<S> number(std::string name, std::optional<double> S::*member, std::string help,
                 Range range = {}) {
-  Field<S> f{.name = std::move(name),
-             .kind = FieldKind::number,
-             .help = std::move(help),
-             .range = range,
-             .optional = true};
-  f.get = [member](const S& s) -> std::optional<FieldValue> {
-    if (!(s.*member)) return std::nullopt;
-    return FieldValue(*(s.*member));
-  };
-  f.set = [member](S& s, const std::optional<FieldValue>& v) {
-    s.*member = v ? std::optional<double>(std::get<double>(*v)) : std::nullopt;
-  };
-  return f;
+  return detail::optional_field(std::move(name), FieldKind::number, member, std::move(help), range);
 }
 
 template <typename S, std::integral M>
@@ -214,19 +221,14 @@ requires std::is_enum_v<E> Field<S> choice(std::string name, E S::*member, std::
   return f;
 }
 
-// An optional list of axes: unset means the owner derives it.
+// An optional flag or list of axes: unset means the owner derives it.
+template <typename S>
+Field<S> flag(std::string name, std::optional<bool> S::*member, std::string help) {
+  return detail::optional_field(std::move(name), FieldKind::flag, member, std::move(help), {});
+}
 template <typename S>
 Field<S> axes(std::string name, std::optional<Axes> S::*member, std::string help) {
-  Field<S> f{
-      .name = std::move(name), .kind = FieldKind::axes, .help = std::move(help), .optional = true};
-  f.get = [member](const S& s) -> std::optional<FieldValue> {
-    if (!(s.*member)) return std::nullopt;
-    return FieldValue(*(s.*member));
-  };
-  f.set = [member](S& s, const std::optional<FieldValue>& v) {
-    s.*member = v ? std::optional<Axes>(std::get<Axes>(*v)) : std::nullopt;
-  };
-  return f;
+  return detail::optional_field(std::move(name), FieldKind::axes, member, std::move(help), {});
 }
 
 // The rows of an inner struct's table as rows of S, named prefix + name ("model." + "d_model"):

@@ -1,6 +1,9 @@
-// Optimizers and lr schedules from a run config: one table row per optimizer and per schedule,
-// holding its options (schema keys, defaults from the optim option structs) and its builder.
-// Adding an optimizer is adding a row to optimizer_table() in optimizers.cpp.
+// Optimizers and lr schedules from a run config. The optimizer table has one entry per optimizer,
+// made from its class by entry<Optimizer>(name): the schema rows of optimizer.<name>.* and the
+// YAML -> options binding both come from the options struct's field table (Note [Field tables]),
+// so adding an optimizer is its own header and source in optim plus one line in
+// optimizer_table() (experiments/src/optimizers.cpp). Schedules are rows with their keys and a
+// builder.
 #pragma once
 
 #include <functional>
@@ -17,13 +20,29 @@ namespace liandan::experiments {
 
 struct OptimizerEntry {
   std::string name;          // the value of optimizer.name
-  std::vector<Key> options;  // keys of the section optimizer.<name>; every row has "lr"
-  // Builds the optimizer over groups whose lr / weight_decay are already set where the config
-  // overrides them; options is the resolved optimizer.<name> section.
+  std::string class_name;    // optim::Optimizer::name(): "AdamW"
+  std::vector<Key> options;  // the keys optimizer.<name>.*, variants on optimizer.name
+  // Builds the optimizer over groups (their overrides set) with options read from the resolved
+  // section optimizer.<name>.
   std::function<std::unique_ptr<optim::Optimizer>(std::vector<optim::ParamGroup>, const Config&)>
       build;
 };
 const std::vector<OptimizerEntry>& optimizer_table();
+
+// The entry of optimizer class Opt (an optim::OptimizerOf<Options> constructible from groups
+// and options) under the name name.
+template <typename Opt>
+OptimizerEntry entry(const std::string& name) {
+  using Options = typename Opt::Options;
+  return {
+      .name = name,
+      .class_name = Opt(std::vector<optim::ParamGroup>{}, Options{}).name(),
+      .options = keys_of(fields_of<Options>(), "optimizer." + name + ".", "optimizer.name=" + name),
+      .build = [](std::vector<optim::ParamGroup> groups, const Config& section) {
+        const Options options = bind(section, fields_of<Options>());
+        return std::unique_ptr<optim::Optimizer>(new Opt(std::move(groups), options));
+      }};
+}
 
 struct ScheduleEntry {
   std::string name;          // the value of schedule.name
@@ -33,21 +52,23 @@ struct ScheduleEntry {
 };
 const std::vector<ScheduleEntry>& schedule_table();
 
+// Every optimizer's options as Markdown tables, README's (`liandan options` prints them).
+std::string optimizer_options_markdown();
+
 // The schema rows of optimizer.* and schedule.* (see run_schema).
 std::vector<Key> optimizer_keys();
 std::vector<Key> schedule_keys();
 
 // The optimizer of a run over model's parameters, with its parameter groups: each entry of
-// optimizer.groups takes the parameters whose names match one of its glob patterns (fnmatch,
-// e.g. "*.bias") and were not taken by an earlier entry, with lr = lr_scale * the optimizer's
-// lr and its own weight_decay if set; the rest form the last group, "default". With
-// optimizer.layer_decay < 1 each group is split by layer depth (optim::layer_depths), named
-// "<group>.depth<d>", with lr x decay^(depth_max - d). The schedule multiplies each group's
-// initial lr (optim::apply_schedule).
+// optimizer.groups is one optim::GroupBuilder::group() rule, in order (Note [Group rules]:
+// a later entry overrides an earlier one's options for the parameters both match), setting
+// lr_mult and weight_decay (which an optimizer without one, Amos, ignores); the parameters no
+// entry matches form the group "default". optimizer.layer_decay < 1 adds
+// GroupBuilder::layer_decay (groups "<name>.depth<d>", lr x decay^(depth_max - d)). The schedule
+// multiplies each group's initial lr (optim::apply_schedule).
 struct OptimizerSetup {
   std::unique_ptr<optim::Optimizer> optimizer;
-  std::vector<std::string> group_names;  // one per param_groups() entry
-  double clip_grad_norm = 0;             // 0: no clipping
+  double clip_grad_norm = 0;  // 0: no clipping
 };
 OptimizerSetup make_optimizer(const Config& config, const nn::Module& model);
 

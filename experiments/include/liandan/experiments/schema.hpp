@@ -76,6 +76,10 @@ std::vector<Key> keys_of(const Fields<S>& table, const std::string& prefix = "",
   return keys;
 }
 
+// keys as a Markdown table (option, default, range, meaning), each path without prefix: the
+// option tables README shows.
+std::string markdown_table(const std::vector<Key>& keys, const std::string& prefix);
+
 // Where the values came from: the file name used in messages, and the `--set` text of every
 // overridden dotted key.
 struct Source {

@@ -17,7 +17,13 @@ struct AdamWOptions {
   bool amsgrad = false;
 };
 
-class AdamW : public Adam {
+inline const Fields<AdamWOptions>& fields(const AdamWOptions*) {
+  static const Fields<AdamWOptions> table =
+      adam_fields<AdamWOptions>("decoupled weight decay: p *= 1 - lr * weight_decay");
+  return table;
+}
+
+class AdamW : public AdamBase<AdamWOptions> {
  public:
   AdamW(std::vector<ParamGroup> groups, const AdamWOptions& options = {});
   AdamW(const NamedParameters& named_parameters, const AdamWOptions& options = {})

@@ -1,24 +1,31 @@
 // optim::Optimizer: the base of every optimizer. It holds the parameters by name in groups, each
 // group with its own hyper-parameters (lr, weight decay, betas, ...) overriding the optimizer's
 // defaults, runs step() under NoGradGuard, and saves / restores its state as named tensors that
-// nn::save writes beside the model.
+// nn::save writes beside the model. optim::OptimizerOf<Options> is the base of a concrete
+// optimizer: it resolves each group's options into the typed struct its kernel reads.
 //
-// Note [Group options]: a group's options are a map from a hyper-parameter's name to a number
-// (or, for Amos's slot axes, a list of axes). A group lists only what it overrides; the
-// constructor fills in the optimizer's defaults, so afterwards every group holds every option.
-// An option the optimizer does not know is an error naming the group and the known ones. Two
-// options are common to all optimizers:
-//   lr_mult     multiplies the group's lr once, at construction (layer-wise learning rates);
-//   initial_lr  the resulting lr, kept for schedules (apply_schedule multiplies it).
-// Some options have no group-wide default because their natural value depends on the tensor
-// (Amos's eta and slot axes, Muon's choice of update): the optimizer derives them per parameter
-// when a group does not set them; per_param_options() shows the values in use.
+// Note [Group options]: an optimizer's hyper-parameters are one options struct (AdamOptions)
+// described by its field table (Note [Field tables]); the struct given to the constructor holds
+// the defaults of every group. A ParamGroup lists by name only what it overrides, PyTorch-style
+// ({"lr", 0.1}, {"weight_decay", 0}); the constructor resolves every group once into the typed
+// struct (defaults, then the overrides assigned through the table) and kernels read the struct
+// of their group, never a name. An unknown name or a value out of range is an Error naming the
+// optimizer, the group and the value, with a did-you-mean. One more name is common to all
+// optimizers:
+//   lr_mult  multiplies the group's lr once, at construction (layer-wise learning rates);
+// the lr so resolved is the group's initial_lr, which schedules multiply (apply_schedule).
+// Every option may differ between groups. An option whose member is a std::optional has no
+// group-wide default (Amos's eta and reduce_axes, Muon's muon): unset, the optimizer derives it
+// per parameter; per_param_options() shows the values in use.
 //
 // Note [Optimizer state_dict]: keys are "state.<param name>.<field>" for each parameter that
 // has state (fields per optimizer: "step" (0-dim i64), "exp_avg", ...; a parameter that never
-// had a gradient has none) and "param_groups.<i>.<option>" for every option of every group
-// (numbers as 0-dim f64, axes as 1-D i64). The tensors are copies; load_state_dict checks every
-// key, shape and dtype, and a missing or unexpected key is an error.
+// had a gradient has none) and "param_groups.<i>.<option>" for every option of every group that
+// has a value, plus lr_mult and initial_lr. A scalar option is a 0-dim f64 (a flag 1 or 0, a
+// choice the index of its name), axes a 1-D i64. The tensors are copies; load_state_dict checks
+// every key, shape and dtype, and a missing or unexpected key is an error, with one exception:
+// flags, integers and choices (amsgrad, nesterov, ns_steps, scale) became per-group options
+// after the numbers, so a state_dict without them loads and keeps the group's own values.
 #pragma once
 
 #include <cstddef>
@@ -27,47 +34,23 @@
 #include <map>
 #include <string>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include "liandan/autograd/named_parameters.hpp"
+#include "liandan/core/fields.hpp"
 #include "liandan/core/named_tensors.hpp"
 
 namespace liandan::optim {
 
 using core::NamedTensors;
 
-// A hyper-parameter's value: a number, or a list of axes.
-using Axes = std::vector<std::int64_t>;
-using OptionValue = std::variant<double, Axes>;
-using Options = std::map<std::string, OptionValue>;
-
-// "0.001", "[1, 2]".
-std::string str(const OptionValue& value);
+// Options by name: what a group overrides, or every option of a parameter (per_param_options).
+using OptionValues = std::map<std::string, FieldValue>;
 
 struct ParamGroup {
-  NamedParameters params;
-  Options options;  // See Note [Group options].
-
-  bool has(const std::string& key) const { return options.count(key) != 0; }
-  // The number / axes stored under key; an Error naming key when it is missing or of the
-  // other kind.
-  double number(const std::string& key) const;
-  const Axes& axes(const std::string& key) const;
-  double lr() const { return number("lr"); }
-  void set_lr(double lr) { options["lr"] = lr; }
-};
-
-// A hyper-parameter an optimizer takes: its name, its default (whose kind, number or axes, is
-// the option's kind), whether the default applies (false: derived per parameter when a group
-// does not set it; Note [Group options]), and the range a number must lie in.
-struct OptionSpec {
-  std::string name;
-  OptionValue default_value;
-  double min = 0;
-  double max = 1e300;
-  bool max_open = false;  // [min, max) instead of [min, max]
-  bool has_default = true;
+  NamedParameters params{};
+  OptionValues options{};  // the overrides, see Note [Group options]
+  std::string name{};      // for people: format_groups, a run's metrics (may be empty)
 };
 
 class Optimizer {
@@ -81,13 +64,20 @@ class Optimizer {
   // Clears the gradients: set_to_none drops them, otherwise zeroes them in place.
   void zero_grad(bool set_to_none = true);
 
-  std::vector<ParamGroup>& param_groups() { return groups_; }
+  // The groups as given (their options are the overrides, not the resolved values).
   const std::vector<ParamGroup>& param_groups() const { return groups_; }
   std::size_t num_params() const { return num_params_; }
+  // The index of the group of parameter index (over all groups, in order).
+  std::size_t group_index(std::size_t index) const { return locate(index).first; }
 
-  // The options used for parameter index (over all groups, in order): its group's, plus the
-  // values derived per parameter (Note [Group options]).
-  virtual Options per_param_options(std::size_t index) const;
+  // The lr group uses now (schedules change it) and the one it was built with, lr_mult
+  // included (Note [Group options]).
+  virtual double lr(std::size_t group) const = 0;
+  virtual void set_lr(std::size_t group, double lr) = 0;
+  virtual double initial_lr(std::size_t group) const = 0;
+  // Every option parameter index uses, by name: its group's, with the values derived per
+  // parameter, and lr_mult.
+  virtual OptionValues per_param_options(std::size_t index) const = 0;
 
   // See Note [Optimizer state_dict].
   NamedTensors state_dict() const;
@@ -97,40 +87,93 @@ class Optimizer {
   const std::string& name() const { return name_; }
 
  protected:
-  // Fills every group's options from specs (plus lr_mult and initial_lr) and checks them:
-  // known names, the right kind, numbers within range. Every parameter must be a defined,
-  // contiguous leaf of dtype f32 or f64, with a name unique across groups.
-  Optimizer(std::string optimizer_name, std::vector<ParamGroup> groups,
-            std::vector<OptionSpec> specs);
+  // Every parameter must be a defined, contiguous leaf of dtype f32 or f64, with a name unique
+  // across groups.
+  Optimizer(std::string optimizer_name, std::vector<ParamGroup> groups);
 
   // One parameter's update. index is its position over all groups (0 .. num_params - 1);
   // param and grad are contiguous, of the same shape and dtype (f32 or f64).
-  virtual void update(const ParamGroup& group, std::size_t index, const core::Tensor& param,
-                      const core::Tensor& grad) = 0;
+  virtual void update_param(std::size_t group, std::size_t index, const core::Tensor& param,
+                            const core::Tensor& grad) = 0;
   // The state of parameter index as fields ("step", "exp_avg"; copies), empty if it has none.
   virtual NamedTensors save_state(std::size_t index) const = 0;
   // Replaces the state of parameter index (named key) by copies of fields, checked against
-  // param. Empty fields: no state.
+  // param and the (already loaded) options of its group. Empty fields: no state.
   virtual void load_state(std::size_t index, const std::string& key, const core::Tensor& param,
                           const NamedTensors& fields) = 0;
+  // The options of each group as named tensors, and back: load_group_options checks every
+  // group's fields (keys without "param_groups.<i>.") before it changes any.
+  virtual NamedTensors save_group_options(std::size_t group) const = 0;
+  virtual void load_group_options(const std::vector<NamedTensors>& groups) = 0;
 
-  // The group of parameter index, and the parameter's name and tensor.
-  const ParamGroup& group_of(std::size_t index) const;
+  // The parameter's name and tensor.
   const std::pair<std::string, Tensor>& param(std::size_t index) const;
 
  private:
   // The group of parameter index and the parameter's position in it.
-  std::pair<const ParamGroup*, std::size_t> locate(std::size_t index) const;
-  void check_option(const std::string& key, const OptionValue& value, std::size_t group) const;
+  std::pair<std::size_t, std::size_t> locate(std::size_t index) const;
 
   std::string name_;
   std::vector<ParamGroup> groups_;
-  std::vector<OptionSpec> specs_;
   std::size_t num_params_ = 0;
 };
 
 // A single group of all of a module's parameters: the usual constructor argument.
 std::vector<ParamGroup> single_group(const NamedParameters& named_parameters);
+
+// An option's value as a tensor of Note [Optimizer state_dict], and back (checked; key names
+// the tensor in errors). choices are the names of a choice option.
+core::Tensor option_tensor(FieldKind kind, const FieldValue& value,
+                           const std::vector<std::string>& choices);
+FieldValue option_value(const std::string& key, const core::Tensor& t, FieldKind kind,
+                        const std::vector<std::string>& choices);
+
+// The base of an optimizer whose options struct is O (with a field table, Note [Field tables],
+// and a member lr): it resolves each group's options (Note [Group options]) and hands the
+// kernel the struct of the parameter's group.
+template <typename O>
+class OptimizerOf : public Optimizer {
+ public:
+  using Options = O;
+
+  // The options given to the constructor, and the resolved options of group.
+  const O& defaults() const { return defaults_; }
+  const O& options(std::size_t group) const { return resolved_[group].options; }
+
+  double lr(std::size_t group) const override { return resolved_[group].options.lr; }
+  void set_lr(std::size_t group, double lr) override { resolved_[group].options.lr = lr; }
+  double initial_lr(std::size_t group) const override { return resolved_[group].initial_lr; }
+  OptionValues per_param_options(std::size_t index) const override;
+
+ protected:
+  OptimizerOf(std::string optimizer_name, std::vector<ParamGroup> groups, const O& defaults);
+
+  // The options parameter index uses: its group's, with the optional ones the optimizer
+  // derives per parameter filled in.
+  virtual O param_options(std::size_t index) const { return options(group_index(index)); }
+  // The update of parameter index with its group's options o (see update_param).
+  virtual void update(const O& o, std::size_t index, const core::Tensor& param,
+                      const core::Tensor& grad) = 0;
+
+ private:
+  // A group's resolved options, and what a group may override: O's fields and lr_mult.
+  struct Resolved {
+    O options;
+    double lr_mult = 1;
+    double initial_lr = 0;
+  };
+  static const Fields<Resolved>& group_fields();
+
+  void update_param(std::size_t group, std::size_t index, const core::Tensor& param,
+                    const core::Tensor& grad) final {
+    update(resolved_[group].options, index, param, grad);
+  }
+  NamedTensors save_group_options(std::size_t group) const final;
+  void load_group_options(const std::vector<NamedTensors>& groups) final;
+
+  O defaults_;
+  std::vector<Resolved> resolved_;  // per group
+};
 
 // ---- helpers for the optimizers' update kernels and state
 
@@ -149,5 +192,87 @@ const core::Tensor& field(const std::string& param, const NamedTensors& fields,
 // An Error naming param and the field when fields holds a name not in allowed.
 void check_fields(const std::string& param, const NamedTensors& fields,
                   std::initializer_list<const char*> allowed);
+
+// ---- OptimizerOf
+
+template <typename O>
+const Fields<typename OptimizerOf<O>::Resolved>& OptimizerOf<O>::group_fields() {
+  static const Fields<Resolved> table = [] {
+    Fields<Resolved> rows = embed("", &Resolved::options, fields_of<O>());
+    rows.push_back(number("lr_mult", &Resolved::lr_mult, "multiplies the group's lr", {.min = 0}));
+    return rows;
+  }();
+  return table;
+}
+
+template <typename O>
+OptimizerOf<O>::OptimizerOf(std::string optimizer_name, std::vector<ParamGroup> groups,
+                            const O& defaults)
+    : Optimizer(std::move(optimizer_name), std::move(groups)), defaults_(defaults) {
+  check_all(defaults_, fields_of<O>(), name());
+  for (std::size_t g = 0; g < param_groups().size(); ++g) {
+    Resolved r{.options = defaults_};
+    const std::string owner = fmt::format("{} param group {}", name(), g);
+    for (const auto& [key, value] : param_groups()[g].options)
+      assign(r, group_fields(), key, value, owner);
+    r.options.lr *= r.lr_mult;
+    r.initial_lr = r.options.lr;
+    resolved_.push_back(std::move(r));
+  }
+}
+
+template <typename O>
+OptionValues OptimizerOf<O>::per_param_options(std::size_t index) const {
+  const Resolved r{.options = param_options(index),
+                   .lr_mult = resolved_[group_index(index)].lr_mult};
+  OptionValues out;
+  for (const Field<Resolved>& f : group_fields())
+    if (const std::optional<FieldValue> v = f.get(r)) out[f.name] = *v;
+  return out;
+}
+
+template <typename O>
+NamedTensors OptimizerOf<O>::save_group_options(std::size_t group) const {
+  const Resolved& r = resolved_[group];
+  NamedTensors out;
+  for (const Field<Resolved>& f : group_fields())
+    if (const std::optional<FieldValue> v = f.get(r))
+      out.add(f.name, option_tensor(f.kind, *v, f.choices));
+  out.add("initial_lr", option_tensor(FieldKind::number, r.initial_lr, {}));
+  return out;
+}
+
+template <typename O>
+void OptimizerOf<O>::load_group_options(const std::vector<NamedTensors>& groups) {
+  std::vector<Resolved> loaded = resolved_;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const std::string owner = fmt::format("{}.load_state_dict: param group {}", name(), g);
+    const auto prefix = fmt::format("param_groups.{}.", g);
+    std::vector<std::string> known{"initial_lr"};
+    for (const Field<Resolved>& f : group_fields()) {
+      if (!f.get(loaded[g])) continue;  // an unset optional option has no key
+      known.push_back(f.name);
+      const core::Tensor* t = nullptr;
+      for (const auto& [k, v] : groups[g])
+        if (k == f.name) t = &v;
+      const bool added_later = f.kind != FieldKind::number && f.kind != FieldKind::axes;
+      check(t != nullptr || added_later, "{}.load_state_dict: missing key {}{}", name(), prefix,
+            f.name);
+      if (t != nullptr)
+        assign(loaded[g], group_fields(), f.name,
+               option_value(prefix + f.name, *t, f.kind, f.choices), owner);
+    }
+    for (const auto& [k, v] : groups[g]) {
+      check(std::find(known.begin(), known.end(), k) != known.end(),
+            "{}.load_state_dict: unexpected key {}{}", name(), prefix, k);
+      if (k == "initial_lr")
+        loaded[g].initial_lr = std::get<double>(option_value(prefix + k, v, FieldKind::number, {}));
+    }
+    check(std::any_of(groups[g].begin(), groups[g].end(),
+                      [](const auto& e) { return e.first == "initial_lr"; }),
+          "{}.load_state_dict: missing key {}initial_lr", name(), prefix);
+  }
+  resolved_ = std::move(loaded);
+}
 
 }  // namespace liandan::optim
