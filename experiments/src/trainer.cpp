@@ -55,7 +55,10 @@ void prepare_dir(const RunDir& dir, const Config& config, bool resume) {
   if (resume) {
     check(fs::exists(dir.config()), "--resume: '{}' holds no run (no config.yaml)",
           dir.root().string());
-    const std::string diff = first_difference(read_file(dir.config()), text);
+    // The run's config is resolved again through today's schema, so a run written by an
+    // earlier version (a key added since with its default, keys in another order) resumes;
+    // a key removed since is an error naming it.
+    const std::string diff = first_difference(Config::load(dir.config().string()).yaml(), text);
     check(diff.empty(), "--resume: the config differs from '{}': {}", dir.config().string(), diff);
   } else {
     check(!fs::exists(dir.config()) && !fs::exists(dir.metrics()),

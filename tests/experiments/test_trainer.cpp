@@ -160,6 +160,25 @@ TEST_CASE("train: --resume refuses a different config and a directory without a 
                        doctest::Contains("the config differs"), Error);
 }
 
+TEST_CASE("train: --resume accepts a run whose config.yaml lacks a key added since (default)") {
+  test::ScratchDir dir("train_resume_older");
+  const Config config = Config::parse(test::tiny_config, "tiny.yaml");
+  TrainOptions stopping = quiet(dir.path / "run");
+  stopping.after_step = [](std::int64_t step) {
+    if (step == 3) request_stop();
+  };
+  train(config, stopping);
+  // As written by a version without AdamW's per-group amsgrad option.
+  const RunDir run(dir.path / "run");
+  std::string text = read_file(run.config());
+  const std::size_t at = text.find("amsgrad: false\n");
+  REQUIRE(at != std::string::npos);
+  text.erase(text.rfind('\n', at) + 1, text.find('\n', at) - text.rfind('\n', at));
+  REQUIRE(text.find("amsgrad") == std::string::npos);
+  write_file_atomic(run.config(), text);
+  CHECK(train(config, quiet(run.root(), true)).finished);
+}
+
 TEST_CASE("RunDir: keep_last keeps the newest checkpoints, evaluate_run reads the latest") {
   test::ScratchDir dir("run_dir");
   const RunDir run(dir.path);
