@@ -91,6 +91,11 @@ Key key_of(const std::string& path, FieldKind kind, const std::optional<FieldVal
 
 namespace {
 
+// Keys renamed in a release, old name -> new name, so that an old config names the new one.
+const std::map<std::string, std::string> kRenamedKeys = {
+    {"lr_scale", "lr_mult"},  // optimizer.groups.*: the multiplier has one name (optim's)
+};
+
 std::string join(const std::string& prefix, const std::string& name) {
   return prefix.empty() ? name : prefix + "." + name;
 }
@@ -236,7 +241,10 @@ class Validator {
         continue;
       }
       std::string hint = nearest(name, index.children(rel));
-      if (!hint.empty()) {
+      if (const auto renamed = kRenamedKeys.find(name);
+          renamed != kRenamedKeys.end() && index.keys.count(join(rel, renamed->second))) {
+        hint = fmt::format(" (renamed to '{}')", renamed->second);
+      } else if (!hint.empty()) {
         hint = fmt::format(" (did you mean '{}'?)", hint);
       } else {
         for (const auto& [other, key] : index.keys)

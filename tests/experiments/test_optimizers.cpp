@@ -101,7 +101,7 @@ TEST_CASE("make_optimizer: groups are GroupBuilder::group rules, lr_mult, weight
       Config::parse("task: spiral\noptimizer: {groups: [{name: g, params: ['*.bias'], "
                     "lr_scale: 2}]}\n",
                     "run.yaml"),
-      "run.yaml:2:52: optimizer.groups.0.lr_scale: unknown key", Error);
+      "run.yaml:2:52: optimizer.groups.0.lr_scale: unknown key (renamed to 'lr_mult')", Error);
 }
 
 TEST_CASE("make_optimizer: YAML groups equal GroupBuilder's groups for the same rules") {
