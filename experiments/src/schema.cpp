@@ -332,17 +332,9 @@ class Validator {
   }
 
   void check_range(const YAML::Node& given, const Key& key, const std::string& full, double v) {
-    const bool low = key.min && v < *key.min;
-    const bool high = key.max && (key.open_max ? v >= *key.max : v > *key.max);
-    if (!low && !high) return;
-    std::string range;
-    if (key.min && key.max)
-      range = fmt::format("in [{}, {}{}", *key.min, *key.max, key.open_max ? ")" : "]");
-    else if (key.min)
-      range = fmt::format(">= {}", *key.min);
-    else
-      range = fmt::format("{} {}", key.open_max ? "<" : "<=", *key.max);
-    fail(given, full, fmt::format("{} is out of range: must be {}", given.Scalar(), range));
+    const Range range{.min = key.min, .max = key.max, .open_max = key.open_max};
+    if (!range.contains(v))
+      fail(given, full, fmt::format("{} is out of range: must be {}", given.Scalar(), range.str()));
   }
 
   void check_choice(const YAML::Node& given, const Key& key, const std::string& full) {

@@ -252,9 +252,7 @@ void OptimizerOf<O>::load_group_options(const std::vector<NamedTensors>& groups)
     for (const Field<Resolved>& f : group_fields()) {
       if (!f.get(loaded[g])) continue;  // an unset optional option has no key
       known.push_back(f.name);
-      const core::Tensor* t = nullptr;
-      for (const auto& [k, v] : groups[g])
-        if (k == f.name) t = &v;
+      const core::Tensor* t = groups[g].contains(f.name) ? &groups[g][f.name] : nullptr;
       const bool added_later = f.kind != FieldKind::number && f.kind != FieldKind::axes;
       check(t != nullptr || added_later, "{}.load_state_dict: missing key {}{}", name(), prefix,
             f.name);
@@ -268,9 +266,8 @@ void OptimizerOf<O>::load_group_options(const std::vector<NamedTensors>& groups)
       if (k == "initial_lr")
         loaded[g].initial_lr = std::get<double>(option_value(prefix + k, v, FieldKind::number, {}));
     }
-    check(std::any_of(groups[g].begin(), groups[g].end(),
-                      [](const auto& e) { return e.first == "initial_lr"; }),
-          "{}.load_state_dict: missing key {}initial_lr", name(), prefix);
+    check(groups[g].contains("initial_lr"), "{}.load_state_dict: missing key {}initial_lr", name(),
+          prefix);
   }
   resolved_ = std::move(loaded);
 }
