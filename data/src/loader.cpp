@@ -162,27 +162,24 @@ void DataLoader::load_state(const SamplerState& state) {
 }
 
 core::NamedTensors DataLoader::state_dict() const {
-  auto scalar = [](std::int64_t v) {
-    core::Tensor t = core::Tensor::empty({}, DType::i64);
-    *t.data<std::int64_t>() = v;  // exact (a double would round beyond 2^53)
-    return t;
-  };
-  return {{"seed", scalar(std::bit_cast<std::int64_t>(state_.seed))},
-          {"epoch", scalar(state_.epoch)},
-          {"position", scalar(state_.position)},
-          {"dataset_size", scalar(state_.dataset_size)}};
+  core::NamedTensors state;
+  state.add_integer("seed", std::bit_cast<std::int64_t>(state_.seed));
+  state.add_integer("epoch", state_.epoch);
+  state.add_integer("position", state_.position);
+  state.add_integer("dataset_size", state_.dataset_size);
+  return state;
 }
 
 void DataLoader::load_state_dict(const core::NamedTensors& tensors) {
-  auto read = [&](const char* key) {
-    const core::Tensor& t = tensors[key];
-    check(t.dtype() == DType::i64 && t.numel() == 1,
-          "DataLoader: dataset '{}': sampler state '{}' must be one i64, got {} {}",
-          dataset_->name(), key, t.dtype(), t.shape());
-    return t.item<std::int64_t>();
-  };
-  load_state({std::bit_cast<std::uint64_t>(read("seed")), read("epoch"), read("position"),
-              read("dataset_size")});
+  SamplerState state;
+  try {
+    state = {std::bit_cast<std::uint64_t>(tensors.integer("seed")), tensors.integer("epoch"),
+             tensors.integer("position"), tensors.integer("dataset_size")};
+  } catch (const Error& e) {
+    throw Error(
+        fmt::format("DataLoader: dataset '{}': sampler state: {}", dataset_->name(), e.what()));
+  }
+  load_state(state);
 }
 
 }  // namespace liandan::data

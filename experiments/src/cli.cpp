@@ -12,7 +12,9 @@
 #include "liandan/experiments/optimizers.hpp"
 #include "liandan/experiments/report.hpp"
 #include "liandan/experiments/run_dir.hpp"
+#include "liandan/experiments/schedules.hpp"
 #include "liandan/experiments/sweep.hpp"
+#include "liandan/experiments/tasks.hpp"
 #include "liandan/experiments/trainer.hpp"
 
 namespace liandan::experiments {
@@ -88,8 +90,11 @@ int run_cli(int argc, char** argv) {
   sample_cmd->add_option("--temperature", sample_options.temperature, "sampling temperature");
   sample_cmd->add_option("--seed", sample_options.seed, "sampling seed");
 
-  CLI::App* options_cmd =
-      app.add_subcommand("options", "print every optimizer's options as Markdown tables");
+  CLI::App* options_cmd = app.add_subcommand(
+      "options", "print the config keys of every optimizer, schedule or task as Markdown tables");
+  std::string options_kind = "optimizers";
+  options_cmd->add_option("KIND", options_kind, "optimizers (default), schedules or tasks")
+      ->check(CLI::IsMember({"optimizers", "schedules", "tasks"}));
   CLI::App* version_cmd = app.add_subcommand("version", "print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -119,7 +124,9 @@ int run_cli(int argc, char** argv) {
       return 0;
     }
     if (*options_cmd) {
-      std::cout << optimizer_options_markdown();
+      std::cout << (options_kind == "optimizers"  ? optimizer_options_markdown()
+                    : options_kind == "schedules" ? schedule_options_markdown()
+                                                  : task_options_markdown());
       return 0;
     }
     if (*version_cmd) {

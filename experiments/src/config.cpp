@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "liandan/experiments/optimizers.hpp"
+#include "liandan/experiments/schedules.hpp"
 #include "liandan/experiments/tasks.hpp"
 
 namespace liandan::experiments {

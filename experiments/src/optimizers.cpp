@@ -1,5 +1,4 @@
-// The optimizer table (one entry per optimizer class), the schedule table, and the parameter
-// groups of a run.
+// The optimizer table (one entry per optimizer class) and the parameter groups of a run.
 #include "liandan/experiments/optimizers.hpp"
 
 #include <fmt/format.h>
@@ -21,56 +20,6 @@ const std::vector<OptimizerEntry>& optimizer_table() {
       entry<optim::SGD>("sgd"),   entry<optim::Adam>("adam"),   entry<optim::AdamW>("adamw"),
       entry<optim::Lion>("lion"), entry<optim::Tiger>("tiger"), entry<optim::Amos>("amos"),
       entry<optim::Muon>("muon"),
-  };
-  return table;
-}
-
-const std::vector<ScheduleEntry>& schedule_table() {
-  using optim::Schedule;
-  static const std::vector<ScheduleEntry> table = {
-      {"constant", {}, [](const Config&, std::int64_t) { return optim::constant(); }},
-      {"warmup_cosine",
-       {integer_key("warmup_steps", 0, "linear warmup steps", 0),
-        number_key("min_ratio", 0, "final lr / peak lr", 0, 1)},
-       [](const Config& o, std::int64_t total) {
-         const auto warmup = o.get<std::int64_t>("warmup_steps");
-         check(warmup < total, "{}.warmup_steps: {} must be less than train.steps {}", o.prefix(),
-               warmup, total);
-         return optim::warmup_cosine(warmup, total, o.get<double>("min_ratio"));
-       }},
-      {"linear",
-       {integer_key("warmup_steps", 0, "linear warmup steps", 0),
-        number_key("end_ratio", 0, "final lr / peak lr", 0, 1)},
-       [](const Config& o, std::int64_t total) {
-         const auto warmup = o.get<std::int64_t>("warmup_steps");
-         check(warmup < total, "{}.warmup_steps: {} must be less than train.steps {}", o.prefix(),
-               warmup, total);
-         const Schedule decay = optim::linear_decay(total - warmup, o.get<double>("end_ratio"));
-         return warmup == 0 ? decay : optim::then(optim::linear_warmup(warmup), warmup, decay);
-       }},
-      {"inverse_sqrt",
-       {integer_key("warmup_steps", 100, "steps to the peak", 1)},
-       [](const Config& o, std::int64_t) {
-         return optim::inverse_sqrt(o.get<std::int64_t>("warmup_steps"));
-       }},
-      {"step",
-       {integer_key("step_size", 100, "steps between decays", 1),
-        number_key("gamma", 0.1, "decay factor")},
-       [](const Config& o, std::int64_t) {
-         return optim::step_decay(o.get<std::int64_t>("step_size"), o.get<double>("gamma"));
-       }},
-      {"wsd",
-       {integer_key("warmup_steps", 0, "linear warmup steps", 0),
-        number_key("decay_fraction", 0.2, "fraction of train.steps spent decaying", 0, 1),
-        number_key("end_ratio", 0, "final lr / peak lr", 0, 1)},
-       [](const Config& o, std::int64_t total) {
-         const auto warmup = o.get<std::int64_t>("warmup_steps");
-         const auto decay = static_cast<std::int64_t>(o.get<double>("decay_fraction") * total);
-         check(warmup + decay <= total,
-               "{}: warmup_steps {} + decay steps {} exceed train.steps {}", o.prefix(), warmup,
-               decay, total);
-         return optim::wsd(warmup, total - warmup - decay, decay, o.get<double>("end_ratio"));
-       }},
   };
   return table;
 }
@@ -125,23 +74,6 @@ std::string optimizer_options_markdown() {
   return out;
 }
 
-std::vector<Key> schedule_keys() {
-  std::vector<std::string> names;
-  for (const ScheduleEntry& e : schedule_table()) names.push_back(e.name);
-  std::vector<Key> keys = {{.path = "schedule.name",
-                            .type = Type::string,
-                            .fallback = "constant",
-                            .help = "the lr schedule (a multiplier of each group's lr)",
-                            .choices = names}};
-  for (const ScheduleEntry& e : schedule_table())
-    for (Key key : e.options) {
-      key.path = "schedule." + e.name + "." + key.path;
-      key.when = "schedule.name=" + e.name;
-      keys.push_back(std::move(key));
-    }
-  return keys;
-}
-
 OptimizerSetup make_optimizer(const Config& config, const nn::Module& model) {
   const auto name = config.get<std::string>("optimizer.name");
   const OptimizerEntry* entry = nullptr;
@@ -172,16 +104,6 @@ OptimizerSetup make_optimizer(const Config& config, const nn::Module& model) {
   if (config.has("optimizer.clip_grad_norm"))
     setup.clip_grad_norm = config.get<double>("optimizer.clip_grad_norm");
   return setup;
-}
-
-optim::Schedule make_schedule(const Config& config) {
-  const auto name = config.get<std::string>("schedule.name");
-  for (const ScheduleEntry& e : schedule_table())
-    if (e.name == name) {
-      const Config options = e.options.empty() ? config : config.at("schedule." + name);
-      return e.build(options, config.get<std::int64_t>("train.steps"));
-    }
-  throw Error(fmt::format("schedule.name: unknown schedule '{}'", name));
 }
 
 }  // namespace liandan::experiments

@@ -15,6 +15,7 @@
 #include "liandan/experiments/metrics.hpp"
 #include "liandan/experiments/optimizers.hpp"
 #include "liandan/experiments/run_dir.hpp"
+#include "liandan/experiments/schedules.hpp"
 #include "liandan/experiments/tasks.hpp"
 #include "liandan/optim/clip_grad.hpp"
 #include "liandan/optim/param_groups.hpp"

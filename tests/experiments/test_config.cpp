@@ -121,4 +121,3 @@ TEST_CASE("Config: Config::load names the file") {
   CHECK_THROWS_WITH_AS(Config::load((dir.path / "missing.yaml").string()),
                        doctest::Contains("cannot open"), Error);
 }
-

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "liandan/experiments/optimizers.hpp"
+#include "liandan/experiments/schedules.hpp"
 #include "liandan/experiments/tasks.hpp"
 #include "liandan/optim/adam.hpp"
 #include "liandan/optim/adamw.hpp"
@@ -137,6 +138,19 @@ TEST_CASE("make_schedule: rows build from their options and check them against t
     CHECK_NOTHROW(make_schedule(
         Config::parse("task: spiral\n", "run.yaml", {"schedule.name=" + entry.name})));
   }
+  // Su's Amos decay after a warmup: 1 at the warmup's end, half a half-life later.
+  const optim::Schedule amos = make_schedule(
+      Config::parse("task: spiral\n", "run.yaml",
+                    {"schedule.name=amos_decay", "schedule.amos_decay.warmup_steps=10",
+                     "schedule.amos_decay.half_life=100"}));
+  CHECK(amos(5) == doctest::Approx(0.5));
+  CHECK(amos(10) == doctest::Approx(1));
+  CHECK(amos(110) == doctest::Approx(0.5));
+  const optim::Schedule inverse_time = make_schedule(
+      Config::parse("task: spiral\n", "run.yaml",
+                    {"schedule.name=inverse_time", "schedule.inverse_time.half_life=100"}));
+  CHECK(inverse_time(100) == doctest::Approx(0.5));
+  CHECK(inverse_time(300) == doctest::Approx(0.25));
   const Config bad =
       Config::parse("task: spiral\ntrain: {steps: 10}\n", "run.yaml",
                     {"schedule.name=warmup_cosine", "schedule.warmup_cosine.warmup_steps=10"});

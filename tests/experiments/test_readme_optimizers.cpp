@@ -1,9 +1,11 @@
-// README's optimizer sections: the option tables are what `liandan options` prints from the
-// field tables, and "Adding an optimizer" (signSGD, below verbatim) compiles, steps, and makes
-// its table entry with one line.
+// README's option tables (optimizers, schedules, tasks) are what `liandan options KIND` prints
+// from the field tables, and "Adding an optimizer" (signSGD, below verbatim) compiles, steps, and
+// makes its table entry with one line.
 #include <doctest/doctest.h>
 
 #include "liandan/experiments/optimizers.hpp"
+#include "liandan/experiments/schedules.hpp"
+#include "liandan/experiments/tasks.hpp"
 #include "support/readme.hpp"
 
 // ---- begin README block
@@ -62,16 +64,24 @@ class SignSGD : public OptimizerOf<SignSGDOptions> {
 
 using namespace liandan;
 
-TEST_CASE("README option tables: generated from the field tables (liandan options)") {
-  const std::string readme = test::read_text(std::string(LIANDAN_FIXTURE_DIR) + "/../../README.md");
-  const std::string begin = "<!-- liandan options: generated, do not edit -->\n";
-  const std::string end = "<!-- end liandan options -->\n";
+// The block of README between the markers of `liandan options KIND`.
+std::string generated_block(const std::string& readme, const std::string& kind) {
+  const std::string begin = "<!-- liandan options " + kind + ": generated, do not edit -->\n";
+  const std::string end = "<!-- end liandan options " + kind + " -->\n";
   const std::size_t b = readme.find(begin), e = readme.find(end);
   REQUIRE(b != std::string::npos);
   REQUIRE(e != std::string::npos);
-  INFO("README.md's option tables differ from the code: paste the output of `liandan options`");
-  CHECK(readme.substr(b + begin.size(), e - b - begin.size()) ==
-        experiments::optimizer_options_markdown());
+  return readme.substr(b + begin.size(), e - b - begin.size());
+}
+
+TEST_CASE("README option tables: generated from the field tables (liandan options KIND)") {
+  const std::string readme = test::read_text(std::string(LIANDAN_FIXTURE_DIR) + "/../../README.md");
+  INFO(
+      "README.md's option tables differ from the code: paste the output of `liandan options "
+      "KIND` between the markers");
+  CHECK(generated_block(readme, "optimizers") == experiments::optimizer_options_markdown());
+  CHECK(generated_block(readme, "schedules") == experiments::schedule_options_markdown());
+  CHECK(generated_block(readme, "tasks") == experiments::task_options_markdown());
 }
 
 TEST_CASE("README Adding an optimizer: signSGD steps, checks its groups, makes its entry") {

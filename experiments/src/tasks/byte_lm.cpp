@@ -92,7 +92,9 @@ class ByteLmTask : public Task, public TextSampler {
   }
 
   core::NamedTensors sampler_state() const override { return train_.state_dict(); }
-  void load_sampler_state(const core::NamedTensors& state) override { train_.load_state_dict(state); }
+  void load_sampler_state(const core::NamedTensors& state) override {
+    train_.load_state_dict(state);
+  }
 
   std::string sample(const std::string& prompt, std::int64_t tokens, double temperature,
                      std::uint64_t seed) override {

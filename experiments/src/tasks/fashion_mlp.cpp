@@ -83,7 +83,9 @@ class FashionMlpTask : public Task, public ImageFeatures {
   }
 
   core::NamedTensors sampler_state() const override { return train_.state_dict(); }
-  void load_sampler_state(const core::NamedTensors& state) override { train_.load_state_dict(state); }
+  void load_sampler_state(const core::NamedTensors& state) override {
+    train_.load_state_dict(state);
+  }
 
  private:
   nn::Sequential model_;

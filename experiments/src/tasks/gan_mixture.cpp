@@ -80,8 +80,7 @@ class GanMixtureTask : public Task {
 
   Batch next_batch() override {
     const data::Batch b = loader_.next_batch();
-    return {.tensors = {{"x", b["x"]}},
-            .examples = options_.objective.n_dis * options_.batch_size};
+    return {.tensors = {{"x", b["x"]}}, .examples = options_.objective.n_dis * options_.batch_size};
   }
 
   StepResult train_step(const Batch& batch, const UpdateFn& update) override {

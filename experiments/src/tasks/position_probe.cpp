@@ -116,9 +116,10 @@ class PositionProbeTask : public Task {
     std::vector<float> target;
     for (std::int64_t i = 0; i < b; ++i)
       for (std::int64_t t = 1; t <= n; ++t) target.push_back(float(t));
-    return {.tensors = {{"target", core::Tensor::from(std::span<const float>(target), Shape{b, n})}},
-            .examples = b,
-            .tokens = b * n};
+    return {
+        .tensors = {{"target", core::Tensor::from(std::span<const float>(target), Shape{b, n})}},
+        .examples = b,
+        .tokens = b * n};
   }
 
   Tensor loss(const Batch& batch) override {

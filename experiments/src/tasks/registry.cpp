@@ -1,32 +1,39 @@
-// The task registry: each task is defined in its own file, tasks/<name>.cpp, declared here and
-// listed once. The order is that of the `task` key's choices.
+// The task registry: each task is defined in its own file, tasks/<name>.cpp, whose
+// `TaskEntry <name>_task()` makes its entry; the list below names each task once, in the order of
+// the `task` key's choices. Adding a task is its file plus one line here.
 #include <fmt/format.h>
 
 #include "liandan/experiments/tasks.hpp"
 
+// X(name) for every task, in order.
+#define LIANDAN_TASKS(X) \
+  X(spiral)              \
+  X(fashion_mlp)         \
+  X(byte_lm)             \
+  X(position_probe)      \
+  X(vae_fashion)         \
+  X(eae_fashion)         \
+  X(gan_mixture)         \
+  X(gan_fashion)
+
 namespace liandan::experiments {
 
-TaskEntry spiral_task();
-TaskEntry fashion_mlp_task();
-TaskEntry byte_lm_task();
-TaskEntry position_probe_task();
-TaskEntry vae_fashion_task();
-TaskEntry eae_fashion_task();
-TaskEntry gan_mixture_task();
-TaskEntry gan_fashion_task();
+#define LIANDAN_DECLARE_TASK(name) TaskEntry name##_task();
+LIANDAN_TASKS(LIANDAN_DECLARE_TASK)
 
 const std::vector<TaskEntry>& task_table() {
-  static const std::vector<TaskEntry> table = {
-      spiral_task(),          // tasks/spiral.cpp
-      fashion_mlp_task(),     // tasks/fashion_mlp.cpp
-      byte_lm_task(),         // tasks/byte_lm.cpp
-      position_probe_task(),  // tasks/position_probe.cpp
-      vae_fashion_task(),     // tasks/vae_fashion.cpp
-      eae_fashion_task(),     // tasks/eae_fashion.cpp
-      gan_mixture_task(),     // tasks/gan_mixture.cpp
-      gan_fashion_task(),     // tasks/gan_fashion.cpp
-  };
+#define LIANDAN_LIST_TASK(name) name##_task(),
+  static const std::vector<TaskEntry> table = {LIANDAN_TASKS(LIANDAN_LIST_TASK)};
   return table;
+}
+
+std::string task_options_markdown() {
+  std::string out;
+  for (const TaskEntry& e : task_table())
+    out += fmt::format("{}`task: {}`: {}{}\n\n{}", out.empty() ? "" : "\n", e.name, e.help,
+                       e.takes_fid_classifier ? " (takes eval.fid_classifier)" : "",
+                       markdown_table(e.keys, ""));
+  return out;
 }
 
 std::unique_ptr<Task> make_task(const Config& config,

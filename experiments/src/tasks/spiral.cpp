@@ -1,5 +1,6 @@
 // The spiral task: classify points of a noisy K-arm 2-D spiral with an MLP. The points come from
 // the seeded Philox generator, so it needs no data files: the quickstart and the tests use it.
+#include <bit>
 #include <cmath>
 #include <numbers>
 
@@ -96,26 +97,17 @@ class SpiralTask : public Task {
 
   // The training generator's position: where the next batch's points come from.
   core::NamedTensors sampler_state() const override {
-    return {{"seed", scalar(train_gen_.seed())}, {"offset", scalar(train_gen_.offset())}};
+    core::NamedTensors state;
+    state.add_integer("seed", std::bit_cast<std::int64_t>(train_gen_.seed()));
+    state.add_integer("offset", std::bit_cast<std::int64_t>(train_gen_.offset()));
+    return state;
   }
   void load_sampler_state(const core::NamedTensors& state) override {
-    train_gen_.set_state(value(state, "seed"), value(state, "offset"));
+    train_gen_.set_state(std::bit_cast<std::uint64_t>(state.integer("seed")),
+                         std::bit_cast<std::uint64_t>(state.integer("offset")));
   }
 
  private:
-  static core::Tensor scalar(std::uint64_t v) {
-    return core::Tensor::from<std::int64_t>({static_cast<std::int64_t>(v)}, {});
-  }
-  static std::uint64_t value(const core::NamedTensors& state, const std::string& key) {
-    for (const auto& [name, t] : state)
-      if (name == key) {
-        check(t.dtype() == DType::i64 && t.numel() == 1, "spiral sampler: '{}' must be one i64",
-              key);
-        return static_cast<std::uint64_t>(t.to_vector<std::int64_t>()[0]);
-      }
-    throw Error(fmt::format("spiral sampler: the state has no '{}'", key));
-  }
-
   Options options_;
   nn::Sequential model_;
   core::Generator train_gen_;

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -80,6 +81,19 @@ class NamedTensors : public NamedList<Tensor> {
     for (const auto& [name, tensor] : items) add(name, tensor);
   }
   void add(std::string name, Tensor tensor) { insert(std::move(name), std::move(tensor)); }
+
+  // Counters and seeds (a step, a generator's offset, a sampler's position) are one-element i64
+  // tensors, exact where a double would round beyond 2^53. add_integer stores one; integer reads
+  // one back, an Error naming the entry when it is missing or not one i64.
+  void add_integer(std::string name, std::int64_t value) {
+    add(std::move(name), Tensor::from<std::int64_t>({value}, {}));
+  }
+  std::int64_t integer(std::string_view name) const {
+    const Tensor& t = (*this)[name];
+    check(t.dtype() == DType::i64 && t.numel() == 1,
+          "NamedTensors: '{}' must hold one i64, got {} of shape {}", name, t.dtype(), t.shape());
+    return t.item<std::int64_t>();
+  }
 };
 
 }  // namespace liandan::core

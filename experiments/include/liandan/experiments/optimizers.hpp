@@ -1,9 +1,8 @@
-// Optimizers and lr schedules from a run config. The optimizer table has one entry per optimizer,
-// made from its class by entry<Optimizer>(name): the schema rows of optimizer.<name>.* and the
-// YAML -> options binding both come from the options struct's field table (Note [Field tables]),
-// so adding an optimizer is its own header and source in optim plus one line in
-// optimizer_table() (experiments/src/optimizers.cpp). Schedules are rows with their keys and a
-// builder.
+// Optimizers from a run config (schedules: schedules.hpp). The optimizer table has one entry per
+// optimizer, made from its class by entry<Optimizer>(name): the schema rows of optimizer.<name>.*
+// and the YAML -> options binding both come from the options struct's field table (Note [Field
+// tables]), so adding an optimizer is its own header and source in optim plus one line in
+// optimizer_table() (experiments/src/optimizers.cpp).
 #pragma once
 
 #include <functional>
@@ -14,7 +13,6 @@
 #include "liandan/experiments/config.hpp"
 #include "liandan/nn/module.hpp"
 #include "liandan/optim/optimizer.hpp"
-#include "liandan/optim/schedule.hpp"
 
 namespace liandan::experiments {
 
@@ -44,34 +42,22 @@ OptimizerEntry entry(const std::string& name) {
       }};
 }
 
-struct ScheduleEntry {
-  std::string name;          // the value of schedule.name
-  std::vector<Key> options;  // keys of the section schedule.<name>
-  // The multiplier of the base lr; total_steps is train.steps.
-  std::function<optim::Schedule(const Config& options, std::int64_t total_steps)> build;
-};
-const std::vector<ScheduleEntry>& schedule_table();
-
 // Every optimizer's options as Markdown tables, README's (`liandan options` prints them).
 std::string optimizer_options_markdown();
 
-// The schema rows of optimizer.* and schedule.* (see run_schema).
+// The schema rows of optimizer.* (see run_schema).
 std::vector<Key> optimizer_keys();
-std::vector<Key> schedule_keys();
 
 // The optimizer of a run over model's parameters, with its parameter groups: each entry of
 // optimizer.groups is one optim::GroupBuilder::group() rule, in order (Note [Group rules]:
 // a later entry overrides an earlier one's options for the parameters both match), setting
 // lr_mult and weight_decay (which an optimizer without one, Amos, ignores); the parameters no
 // entry matches form the group "default". optimizer.layer_decay < 1 adds
-// GroupBuilder::layer_decay (groups "<name>.depth<d>", lr x decay^(depth_max - d)). The schedule
-// multiplies each group's initial lr (optim::apply_schedule).
+// GroupBuilder::layer_decay (groups "<name>.depth<d>", lr x decay^(depth_max - d)).
 struct OptimizerSetup {
   std::unique_ptr<optim::Optimizer> optimizer;
   double clip_grad_norm = 0;  // 0: no clipping
 };
 OptimizerSetup make_optimizer(const Config& config, const nn::Module& model);
-
-optim::Schedule make_schedule(const Config& config);
 
 }  // namespace liandan::experiments

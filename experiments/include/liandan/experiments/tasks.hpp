@@ -158,6 +158,9 @@ TaskEntry task_entry(std::string name, std::string help, bool takes_fid_classifi
 // Every task, in the order of the `task` key's choices (tasks/registry.cpp).
 const std::vector<TaskEntry>& task_table();
 
+// Every task's keys as Markdown tables, README's (`liandan options tasks` prints them).
+std::string task_options_markdown();
+
 // The task of a run (config.task) with context.seed the config's seed; the model is
 // initialised from the default generator.
 std::unique_ptr<Task> make_task(const Config& config,
