@@ -4,8 +4,10 @@
 #include <zlib.h>
 
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 #include <vector>
 
 namespace liandan::data {
@@ -52,15 +54,28 @@ T load_big_endian(const unsigned char* p) {
   return value;
 }
 
-// Converts the big-endian elements of type S at p into out (n elements of type D).
+// Converts the big-endian elements of type S at p into out (n elements of type D). A floating
+// element read into an integer dtype must be a whole number in its range (a NaN label would be
+// undefined behaviour): an Error naming the file and the element.
 template <typename S, typename D>
-void convert(const unsigned char* p, std::int64_t n, D* out, double scale) {
+void convert(const unsigned char* p, std::int64_t n, D* out, double scale,
+             const std::string& path) {
   for (std::int64_t i = 0; i < n; ++i) {
     const S s = load_big_endian<S>(p + i * sizeof(S));
-    if constexpr (std::is_floating_point_v<D>)
+    if constexpr (std::is_floating_point_v<D>) {
       out[i] = static_cast<D>(static_cast<double>(s) * scale);
-    else
+    } else if constexpr (std::is_floating_point_v<S>) {
+      const double v = static_cast<double>(s);
+      // [-2^63, 2^63) for i64; the bounds are exact doubles.
+      const double low = static_cast<double>(std::numeric_limits<D>::min());
+      const double high = -low;
+      check(std::isfinite(v) && v == std::trunc(v) && v >= low && v < high,
+            "read_idx: '{}': element {} is {}, which is not a whole number that {} holds", path, i,
+            v, dtype_of<D>());
+      out[i] = static_cast<D>(v);
+    } else {
       out[i] = static_cast<D>(s);
+    }
   }
 }
 
@@ -103,9 +118,22 @@ core::Tensor read_idx(const std::string& path, DType dtype, double scale) {
   check(bytes.size() >= header, "read_idx: '{}': truncated header: {} bytes, {} dims need {}", path,
         bytes.size(), rank, header);
   Shape shape;
-  for (int d = 0; d < rank; ++d)
-    shape.push_back(load_big_endian<std::uint32_t>(bytes.data() + 4 + 4 * d));
-  const std::size_t expected = header + static_cast<std::size_t>(shape.numel()) * width;
+  // The element count with checked multiplication: crafted dims must not wrap around and pass
+  // the size check below.
+  std::uint64_t count = 1;
+  bool overflow = false;
+  for (int d = 0; d < rank; ++d) {
+    const std::uint32_t size = load_big_endian<std::uint32_t>(bytes.data() + 4 + 4 * d);
+    shape.push_back(size);
+    overflow = overflow || __builtin_mul_overflow(count, std::uint64_t{size}, &count);
+  }
+  std::uint64_t payload = 0;
+  overflow = overflow || __builtin_mul_overflow(count, std::uint64_t{width}, &payload) ||
+             payload > bytes.size();
+  check(!overflow,
+        "read_idx: '{}': truncated: {} bytes, but its header gives shape {} of {}-byte elements",
+        path, bytes.size(), shape, width);
+  const std::size_t expected = header + static_cast<std::size_t>(payload);
   check(bytes.size() >= expected,
         "read_idx: '{}': truncated: {} bytes, shape {} of {}-byte elements needs {}", path,
         bytes.size(), shape, width, expected);
@@ -118,22 +146,22 @@ core::Tensor read_idx(const std::string& path, DType dtype, double scale) {
     const std::int64_t n = shape.numel();
     switch (type) {
       case 0x08:
-        convert<std::uint8_t>(p, n, o, scale);
+        convert<std::uint8_t>(p, n, o, scale, path);
         break;
       case 0x09:
-        convert<std::int8_t>(p, n, o, scale);
+        convert<std::int8_t>(p, n, o, scale, path);
         break;
       case 0x0B:
-        convert<std::int16_t>(p, n, o, scale);
+        convert<std::int16_t>(p, n, o, scale, path);
         break;
       case 0x0C:
-        convert<std::int32_t>(p, n, o, scale);
+        convert<std::int32_t>(p, n, o, scale, path);
         break;
       case 0x0D:
-        convert<float>(p, n, o, scale);
+        convert<float>(p, n, o, scale, path);
         break;
       case 0x0E:
-        convert<double>(p, n, o, scale);
+        convert<double>(p, n, o, scale, path);
         break;
     }
   });

@@ -1,8 +1,7 @@
-// Token arrays (owned or mmap'ed) and TokenWindows (Note [Token windows] in tokens.hpp).
+// Token arrays (bytes in memory) and TokenWindows (Note [Token windows] in tokens.hpp).
 #include "liandan/data/tokens.hpp"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,16 +17,7 @@ struct Tokens::Source {
   TokenType type = TokenType::u8;
   std::int64_t count = 0;
   const void* data = nullptr;
-  std::vector<std::uint8_t> owned;  // from_bytes
-  void* mapping = nullptr;          // map_file
-  std::size_t mapped_bytes = 0;
-
-  Source() = default;
-  Source(const Source&) = delete;
-  Source& operator=(const Source&) = delete;
-  ~Source() {
-    if (mapping) ::munmap(mapping, mapped_bytes);
-  }
+  std::vector<std::uint8_t> owned;  // from_bytes, read_file
 };
 
 Tokens Tokens::from_bytes(std::vector<std::uint8_t> bytes, std::string name) {
@@ -39,7 +29,11 @@ Tokens Tokens::from_bytes(std::vector<std::uint8_t> bytes, std::string name) {
   return Tokens(std::move(source));
 }
 
-Tokens Tokens::map_file(const std::string& path, TokenType type) {
+Tokens Tokens::read_file(const std::string& path, TokenType type) {
+  // Note [Token files are read]: the file is read into memory, not mapped. A mapping dies with
+  // SIGBUS when the file is truncated while training (another job rewriting train.bin); a copy
+  // costs the file's size in memory (nanoGPT's OpenWebText train.bin, 17 GB, would not fit a
+  // small machine; the corpora liandan trains on are megabytes) and makes a changed file harmless.
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   check(fd >= 0, "Tokens: '{}': cannot open: {}", path, std::strerror(errno));
   struct stat st {};
@@ -55,20 +49,30 @@ Tokens Tokens::map_file(const std::string& path, TokenType type) {
     throw Error(
         fmt::format("Tokens: '{}': {} bytes is not a whole number of uint16 tokens", path, bytes));
   }
-  void* mapping = ::mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE, fd, 0);
-  const int err = errno;
-  ::close(fd);  // the mapping stays valid
-  check(mapping != MAP_FAILED, "Tokens: '{}': mmap of {} bytes failed: {}", path, bytes,
-        std::strerror(err));
+  std::vector<std::uint8_t> data(bytes);
+  std::size_t done = 0;
+  while (done < bytes) {
+    const ssize_t n = ::read(fd, data.data() + done, bytes - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = errno;
+      ::close(fd);
+      throw Error(fmt::format("Tokens: '{}': {} after {} of {} bytes (did the file change?)", path,
+                              n == 0 ? "the file ended" : std::strerror(err), done, bytes));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
   auto source = std::make_shared<Source>();
   source->name = path;
   source->type = type;
   source->count = static_cast<std::int64_t>(bytes / width);
-  source->data = mapping;
-  source->mapping = mapping;
-  source->mapped_bytes = bytes;
+  source->owned = std::move(data);
+  source->data = source->owned.data();
   return Tokens(std::move(source));
 }
+
+Tokens Tokens::map_file(const std::string& path, TokenType type) { return read_file(path, type); }
 
 std::int64_t Tokens::size() const { return source_->count; }
 TokenType Tokens::type() const { return source_->type; }

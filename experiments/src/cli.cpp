@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <iostream>
+#include <new>
 
 #include "liandan/core/cpu.hpp"
 #include "liandan/experiments/config.hpp"
@@ -22,6 +24,13 @@ namespace {
 
 const std::string version_text = std::string("liandan ") + LIANDAN_VERSION;
 
+// The exit code of a run stopped by a signal: 128 + the signal, as a shell reports a process
+// that the signal killed (130 for Ctrl-C, 143 for SIGTERM).
+int stopped_exit_code() {
+  const int sig = stop_signal_number();
+  return 128 + (sig != 0 ? sig : SIGINT);
+}
+
 struct TrainArgs {
   std::string config;
   std::vector<std::string> set;
@@ -33,14 +42,20 @@ struct TrainArgs {
 int train_command(const TrainArgs& args) {
   check(!args.config.empty() || (args.resume && !args.out.empty()),
         "train: give a CONFIG (or --resume --out DIR to continue a run with its own config.yaml)");
-  const fs::path out =
-      !args.out.empty() ? fs::path(args.out) : fs::path("runs") / fs::path(args.config).stem();
+  // The default run directory runs/<config name> must stay inside runs/ (a config named
+  // "...yaml" has the stem "..").
+  const std::string name = fs::path(args.config).stem().string();
+  check(!args.out.empty() || (name != "." && name != ".." && !name.empty()),
+        "train: the config '{}' gives the run name '{}', which is not a directory name inside "
+        "runs/; pass --out DIR",
+        args.config, name);
+  const fs::path out = !args.out.empty() ? fs::path(args.out) : fs::path("runs") / name;
   const std::string config_path = args.config.empty() ? RunDir(out).config().string() : args.config;
   const Config config = Config::load(config_path, args.set);
-  StopOnSigint sigint;
+  const StopOnSignals signals;
   const TrainResult result = train(
       config, {.out_dir = out, .resume = args.resume, .console = !args.quiet, .after_step = {}});
-  return result.interrupted ? 130 : 0;
+  return result.interrupted ? stopped_exit_code() : 0;
 }
 
 }  // namespace
@@ -115,9 +130,9 @@ int run_cli(int argc, char** argv) {
     }
     if (*compare_cmd) {
       const Sweep sweep = load_sweep(sweep_file);
-      StopOnSigint sigint;
+      const StopOnSignals signals;
       std::cout << run_sweep(sweep, {.console = !compare_quiet, .plots = !no_plots});
-      return stop_requested() ? 130 : 0;
+      return stop_requested() ? stopped_exit_code() : 0;
     }
     if (*sample_cmd) {
       std::cout << sample_run(sample_dir, sample_options) << "\n";
@@ -137,6 +152,10 @@ int run_cli(int argc, char** argv) {
     }
     std::cout << app.help();
     return 0;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "liandan: error: out of memory (std::bad_alloc): the model or the data is too "
+                 "large for this machine\n";
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << "liandan: error: " << e.what() << "\n";
     return 1;

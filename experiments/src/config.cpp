@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <fstream>
 #include <sstream>
 
@@ -17,6 +18,16 @@ std::vector<std::string> task_names() {
   std::vector<std::string> names;
   for (const TaskEntry& t : task_table()) names.push_back(t.name);
   return names;
+}
+
+// Note [Thread bound]: threads is at most 1024. Far more threads than cores only slows a run
+// down, and a huge count (100000) made libgomp crash creating its pool; 1024 is a fixed bound
+// (not a multiple of this machine's cores) so that a config valid on one machine is valid on
+// every other.
+Key threads_key() {
+  Key key = integer_key("threads", 0, "OpenMP threads (0: OpenMP's default)", 0);
+  key.max = 1024;
+  return key;
 }
 
 // Keys every run has, whatever the task and optimizer.
@@ -37,7 +48,7 @@ std::vector<Key> common_keys() {
        .fallback = "''",
        .help = "a checkpoint whose model weights start the run (fine-tuning); empty: none"},
       integer_key("seed", 0, "seeds model init and data", 0),
-      integer_key("threads", 0, "OpenMP threads (0: OpenMP's default)", 0),
+      threads_key(),
   };
 }
 
@@ -123,11 +134,12 @@ YAML::Node Config::find(const std::string& key) const {
     const std::size_t dot = key.find('.', start);
     const std::string part = key.substr(start, dot - start);
     const YAML::Node& c = cur;
-    const bool index = cur.IsSequence() && !part.empty() &&
-                       part.find_first_not_of("0123456789") == std::string::npos &&
-                       std::stoul(part) < cur.size();
+    std::size_t i = 0;
+    const auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), i);
+    const bool index = cur.IsSequence() && !part.empty() && ec == std::errc() &&
+                       end == part.data() + part.size() && i < cur.size();
     if (!cur.IsMap() && !index) return YAML::Node(YAML::NodeType::Undefined);
-    const YAML::Node next = index ? c[std::stoul(part)] : c[part];
+    const YAML::Node next = index ? c[i] : c[part];
     if (!next.IsDefined()) return next;
     cur.reset(next);
     if (dot == std::string::npos) return cur;

@@ -77,7 +77,14 @@ std::string report_table(const std::vector<fs::path>& runs, const std::string& g
       skipped.push_back(run.string());
       continue;
     }
-    const json summary = json::parse(read_file(dir.summary()));
+    json summary;
+    try {
+      summary = json::parse(read_file(dir.summary()));
+      check(summary.is_object() && summary.contains("final") && summary.contains("best"),
+            "not a run summary (no \"final\" and \"best\")");
+    } catch (const std::exception& e) {  // nlohmann's errors name no file
+      throw Error(fmt::format("report: '{}': {}", dir.summary().string(), e.what()));
+    }
     const std::string label = label_of(run, group_by);
     auto it = std::find_if(groups.begin(), groups.end(),
                            [&](const Group& g) { return g.label == label; });

@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <set>
 
@@ -269,8 +270,11 @@ class Validator {
       }
       case Type::number: {
         double v = 0;
-        if (!given.IsScalar() || !YAML::convert<double>::decode(given, v) || std::isnan(v))
-          expected();
+        if (!given.IsScalar() || !YAML::convert<double>::decode(given, v)) expected();
+        // Note [Finite numbers]: no option means anything at infinity or NaN, and fmt would
+        // write "inf", which config.yaml cannot be read back from: refused.
+        if (!std::isfinite(v))
+          fail(given, full, fmt::format("expected a finite number, got '{}'", given.Scalar()));
         check_range(given, key, full, v);
         return YAML::Node(fmt::format("{}", v));
       }
@@ -390,9 +394,33 @@ class Validator {
   const Source& source_;
 };
 
+// Every map in node has each key once (yaml-cpp keeps both copies and reads the first).
+void check_unique_keys(const YAML::Node& node, const std::string& file, const std::string& prefix) {
+  if (node.IsSequence()) {
+    std::size_t i = 0;
+    for (const YAML::Node& item : node)
+      check_unique_keys(item, file, join(prefix, std::to_string(i++)));
+    return;
+  }
+  if (!node.IsMap()) return;
+  std::map<std::string, YAML::Mark> seen;
+  for (const auto& kv : node) {
+    const std::string name = kv.first.IsScalar() ? kv.first.Scalar() : "";
+    const std::string full = join(prefix, name);
+    const auto [it, fresh] = seen.emplace(name, kv.first.Mark());
+    if (!fresh) {
+      const YAML::Mark m = kv.first.Mark();
+      throw Error(fmt::format("{}:{}:{}: {}: duplicate key (first given at line {})", file,
+                              m.line + 1, m.column + 1, full, it->second.line + 1));
+    }
+    check_unique_keys(kv.second, file, full);
+  }
+}
+
 }  // namespace
 
 YAML::Node validate(const YAML::Node& raw, const std::vector<Key>& schema, const Source& source) {
+  check_unique_keys(raw, source.file, "");
   return Validator(source).resolve(raw, schema, "");
 }
 
@@ -417,9 +445,12 @@ void set_dotted(YAML::Node& root, const std::string& dotted, const std::string& 
     if (cur.IsSequence()) {
       std::size_t index = 0;
       const bool numeric = std::all_of(part.begin(), part.end(), ::isdigit);
-      if (numeric) index = std::stoul(part);
-      check(numeric && index < cur.size(), "--set {}={}: '{}' is a list of {} items, no item '{}'",
-            dotted, value, here, cur.size(), part);
+      const bool parsed_index =
+          numeric &&
+          std::from_chars(part.data(), part.data() + part.size(), index).ec == std::errc();
+      check(parsed_index && index < cur.size(),
+            "--set {}={}: '{}' is a list of {} items, no item '{}'", dotted, value, here,
+            cur.size(), part);
       if (last) {
         cur[index] = parsed;
         return;

@@ -31,6 +31,22 @@ std::string flow(const YAML::Node& value) {
   return out.c_str();
 }
 
+// A grid value as part of a run's directory name: '/' (and '%', the escape) percent-encoded,
+// so that a value such as "runs/../x" names one directory inside the sweep's out. The name
+// always holds "key=", so it is never "." or "..".
+std::string directory_safe(const std::string& value) {
+  std::string out;
+  for (const char c : value) {
+    if (c == '/')
+      out += "%2F";
+    else if (c == '%')
+      out += "%25";
+    else
+      out += c;
+  }
+  return out;
+}
+
 }  // namespace
 
 Sweep load_sweep(const fs::path& path) {
@@ -66,7 +82,7 @@ Sweep load_sweep(const fs::path& path) {
     for (const SweepRun& run : runs)
       for (const std::string& v : values) {
         SweepRun r = run;
-        r.name += fmt::format("{}{}={}", r.name.empty() ? "" : ",", key, v);
+        r.name += fmt::format("{}{}={}", r.name.empty() ? "" : ",", key, directory_safe(v));
         r.overrides.push_back(key + "=" + v);
         next.push_back(std::move(r));
       }

@@ -3,11 +3,14 @@
 
 #include <fmt/format.h>
 
+#include <unistd.h>
 #include <atomic>
 #include <chrono>
 #include <cmath>
+
 #include <csignal>
 #include <limits>
+#include <new>
 
 #include "liandan/core/cpu.hpp"
 #include "liandan/core/random.hpp"
@@ -24,12 +27,31 @@
 namespace liandan::experiments {
 namespace {
 
-// Note [Stop flag]: the one global of the experiments layer, because a signal handler can only
-// reach a global; lock-free so that setting it from the handler is safe.
+// Note [Stop flag]: the globals of the experiments layer, because a signal handler can only
+// reach a global; lock-free so that setting them from the handler is safe. stop_signal holds the
+// signal that asked for the stop (0: none); a second signal while one is pending kills the
+// process the default way (Note [Signals]).
 std::atomic<bool> stop_flag{false};
-static_assert(std::atomic<bool>::is_always_lock_free);
+std::atomic<int> stop_signal{0};
+static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free);
 
-void on_sigint(int) { request_stop(); }
+// Note [Signals]: SIGINT (Ctrl-C) and SIGTERM (Slurm, systemd, docker stop, mpirun) both ask the
+// running train() to save a checkpoint after the current step and return; the process exits
+// with 128 + the signal. A second one forces the exit at once: the handler restores the default
+// action and raises the signal again (checkpoints are written atomically, so nothing is torn).
+// Only async-signal-safe calls here: atomics, write, signal, raise.
+void on_stop_signal(int sig) {
+  if (stop_signal.exchange(sig) != 0) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+    return;
+  }
+  stop_flag.store(true);
+  static constexpr char message[] =
+      "\nliandan: stopping after this step (a checkpoint is saved); send the signal again "
+      "(Ctrl-C) to quit at once\n";
+  [[maybe_unused]] const ssize_t n = ::write(STDERR_FILENO, message, sizeof(message) - 1);
+}
 
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point t) {
@@ -50,25 +72,60 @@ std::string first_difference(const std::string& a, const std::string& b) {
   }
 }
 
-// Prepares out_dir: a new run (refusing to overwrite one) or a resume of the same config.
-void prepare_dir(const RunDir& dir, const Config& config, bool resume) {
+// What a previous attempt left: "checkpoint at step K", "N metrics lines".
+std::string progress_of(const RunDir& dir) {
+  if (const auto latest = dir.list_checkpoints(); !latest.empty())
+    return fmt::format("its latest checkpoint is at step {}", latest.back().first);
+  return fmt::format("{} holds {} lines", dir.metrics().string(),
+                     read_metrics(dir.metrics()).size());
+}
+
+// Prepares out_dir, which the caller has locked: a new run (refusing to overwrite one) or a
+// resume of the same config. A directory whose run never completed a step (no checkpoint, no
+// metrics line: it failed during start-up) does not block a corrected command: a fresh start
+// or a --resume with another config replaces it (Note [Failed runs]). Returns what it replaced,
+// for the log ("" when nothing).
+std::string prepare_dir(const RunDir& dir, const Config& config, bool resume) {
   const std::string text = config.yaml();
+  std::string replaced;
+  const auto start_over = [&](const std::string& why) {
+    for (const fs::path& file : {dir.config(), dir.metrics(), dir.groups(), dir.summary()})
+      fs::remove(file);
+    replaced = why;
+  };
   if (resume) {
-    check(fs::exists(dir.config()), "--resume: '{}' holds no run (no config.yaml)",
+    check(fs::exists(dir.config()),
+          "--resume: '{}' holds no run (no config.yaml); start it without --resume",
           dir.root().string());
     // The run's config is resolved again through today's schema, so a run written by an
     // earlier version (a key added since with its default, keys in another order) resumes;
     // a key removed since is an error naming it.
-    const std::string diff = first_difference(Config::load(dir.config().string()).yaml(), text);
-    check(diff.empty(), "--resume: the config differs from '{}': {}", dir.config().string(), diff);
-  } else {
-    check(!fs::exists(dir.config()) && !fs::exists(dir.metrics()),
-          "'{}' already holds a run: pass --resume to continue it, or choose another --out",
-          dir.root().string());
-    fs::create_directories(dir.root());
-    write_file_atomic(dir.config(), text);
+    std::string diff;
+    try {
+      diff = first_difference(Config::load(dir.config().string()).yaml(), text);
+    } catch (const Error& e) {
+      if (dir.has_progress()) throw;
+      diff = fmt::format("its config.yaml is not valid: {}", e.what());
+    }
+    if (!diff.empty()) {
+      check(!dir.has_progress(),
+            "--resume: the config differs from '{}': {}. The run has completed steps ({}), so it "
+            "continues only with its own config: liandan train --resume --out {}; to start over "
+            "with this config, choose another --out or delete '{}'",
+            dir.config().string(), diff, progress_of(dir), dir.root().string(),
+            dir.root().string());
+      start_over(fmt::format("its config differed ({}) and it never completed a step", diff));
+    }
+  } else if (fs::exists(dir.config()) || fs::exists(dir.metrics())) {
+    check(!dir.has_progress(),
+          "'{}' already holds a run ({}): pass --resume to continue it, or choose another --out "
+          "(or delete the directory to start over)",
+          dir.root().string(), progress_of(dir));
+    start_over("it never completed a step");
   }
+  if (!fs::exists(dir.config())) write_file_atomic(dir.config(), text);
   fs::create_directories(dir.checkpoints());
+  return replaced;
 }
 
 // The FID classifier of a run config: loaded when the task takes one and eval.fid_classifier
@@ -83,20 +140,61 @@ std::shared_ptr<ImageFeatures> fid_classifier_of(const Config& config) {
 
 void request_stop() { stop_flag.store(true); }
 bool stop_requested() { return stop_flag.load(); }
+int stop_signal_number() { return stop_signal.load(); }
 
-StopOnSigint::StopOnSigint() : previous_(std::signal(SIGINT, on_sigint)) {}
-StopOnSigint::~StopOnSigint() { std::signal(SIGINT, previous_); }
+StopOnSignals::StopOnSignals() {
+  stop_signal.store(0);
+  previous_int_ = std::signal(SIGINT, on_stop_signal);
+  previous_term_ = std::signal(SIGTERM, on_stop_signal);
+}
+StopOnSignals::~StopOnSignals() {
+  std::signal(SIGINT, previous_int_);
+  std::signal(SIGTERM, previous_term_);
+}
+
+namespace {
+
+TrainResult train_locked(const Config& config, const TrainOptions& options, const RunDir& dir);
+
+}  // namespace
 
 TrainResult train(const Config& config, const TrainOptions& options) {
   stop_flag.store(false);
   const RunDir dir(options.out_dir);
-  prepare_dir(dir, config, options.resume);
+  if (options.resume)
+    check(fs::exists(dir.config()),
+          "--resume: '{}' holds no run (no config.yaml); start it without --resume",
+          dir.root().string());
+  fs::create_directories(dir.root());
+  const RunLock lock(dir);  // Note [Run directory safety]
+  try {
+    return train_locked(config, options, dir);
+  } catch (const std::bad_alloc&) {
+    throw Error(fmt::format(
+        "{}: out of memory (std::bad_alloc): the model or the batch is too large for this "
+        "machine; reduce model.* or data.batch_size",
+        dir.root().string()));
+  }
+}
+
+namespace {
+
+TrainResult train_locked(const Config& config, const TrainOptions& options, const RunDir& dir) {
+  dir.check_no_links();
+  const std::size_t temporaries = dir.remove_temporaries();
+  const std::string replaced = prepare_dir(dir, config, options.resume);
   const auto total = config.get<std::int64_t>("train.steps");
   const auto log_interval = config.get<std::int64_t>("train.log_interval");
   const auto eval_interval = config.get<std::int64_t>("train.eval_interval");
   const auto checkpoint_interval = config.get<std::int64_t>("train.checkpoint_interval");
   const auto keep = config.get<std::int64_t>("train.keep_checkpoints");
   RunLog log(dir.log().string(), options.console, total);
+  if (temporaries > 0)
+    log.info("removed {} temporary file(s) that a killed run left in {}", temporaries,
+             dir.root().string());
+  if (!replaced.empty())
+    log.info("{}: the previous attempt left files but {}: starting afresh", dir.root().string(),
+             replaced);
 
   if (const auto threads = config.get<std::int64_t>("threads"); threads > 0)
     core::set_num_threads(static_cast<int>(threads));
@@ -109,12 +207,13 @@ TrainResult train(const Config& config, const TrainOptions& options) {
   optim::Optimizer& optimizer = *setup.optimizer;
   const optim::Schedule schedule = make_schedule(config);
   const NamedParameters named_params = task->model().named_parameters();
-  if (!options.resume) write_file_atomic(dir.groups(), optim::format_groups(optimizer));
-
   TrainerState state;
   const std::optional<fs::path> latest = options.resume ? dir.latest_checkpoint() : std::nullopt;
+  if (!latest) write_file_atomic(dir.groups(), optim::format_groups(optimizer));
   if (latest) state = load_checkpoint(*latest, *task, optimizer);
-  truncate_metrics(dir.metrics(), state.step);
+  if (const std::string torn = truncate_metrics(dir.metrics(), state.step); !torn.empty())
+    log.info("warning: dropped the torn last line of {} (a write cut short): '{}'",
+             dir.metrics().string(), torn.size() > 80 ? torn.substr(0, 80) + "..." : torn);
   if (latest)
     log.info("resuming {} from step {} ({})", dir.root().string(), state.step, latest->string());
   else
@@ -222,6 +321,8 @@ TrainResult train(const Config& config, const TrainOptions& options) {
            summary["final"].dump());
   return {.step = state.step, .finished = true, .interrupted = false};
 }
+
+}  // namespace
 
 namespace {
 

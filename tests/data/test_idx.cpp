@@ -130,3 +130,32 @@ TEST_CASE("data::fashion_mnist: the Debian files if installed") {
   CHECK(contains(error_of([] { fashion_mnist({.dir = "/nonexistent"}); }),
                  "'/nonexistent/train-images-idx3-ubyte.gz': no such file"));
 }
+
+TEST_CASE("data::read_idx: dims whose element count overflows 64 bits are an error, not a pass") {
+  TempDir dir;
+  // 65536^4 = 2^64 elements wraps to 0, which matched an empty payload before the check.
+  const std::string huge = dir.file("huge.idx");
+  write_bytes(huge, idx_bytes(0x08, {65536, 65536, 65536, 65536}, {}));
+  CHECK(contains(error_of([&] { read_idx(huge); }),
+                 "'" + huge + "': truncated: 20 bytes, but its header gives shape"));
+  const std::string big = dir.file("big.idx");  // no overflow, larger than the file
+  write_bytes(big, idx_bytes(0x0E, {1u << 31, 1u << 30}, {1, 2}));
+  CHECK(contains(error_of([&] { read_idx(big); }), "'" + big + "': truncated: 14 bytes"));
+}
+
+TEST_CASE("data::read_idx: a NaN or fractional float read as integer labels is an error") {
+  TempDir dir;
+  const std::string nan = dir.file("nan.idx");
+  write_bytes(nan, idx_bytes(0x0D, {2}, {0x3f, 0x80, 0, 0, 0x7f, 0xc0, 0, 0}));  // 1, NaN
+  CHECK(contains(error_of([&] { read_idx(nan, DType::i64); }),
+                 "'" + nan + "': element 1 is nan, which is not a whole number that i64 holds"));
+  const std::string half = dir.file("half.idx");
+  write_bytes(half, idx_bytes(0x0E, {1}, {0x3f, 0xe0, 0, 0, 0, 0, 0, 0}));  // 0.5
+  CHECK(contains(error_of([&] { read_idx(half, DType::i64); }), "element 0 is 0.5"));
+  const std::string big = dir.file("big.idx");
+  write_bytes(big, idx_bytes(0x0E, {1}, {0x43, 0xe0, 0, 0, 0, 0, 0, 0}));  // 2^63
+  CHECK(
+      contains(error_of([&] { read_idx(big, DType::i64); }), "element 0 is 9.223372036854776e+18"));
+  write_bytes(half, idx_bytes(0x0D, {1}, {0xc0, 0x40, 0, 0}));  // -3 reads fine
+  CHECK(read_idx(half, DType::i64).item<std::int64_t>() == -3);
+}

@@ -1,4 +1,5 @@
-// Token arrays (owned and mmap'ed u8/u16 files) and the (input, target) windows over them.
+// Token arrays (bytes and u8/u16 token files, read into memory) and the (input, target) windows
+// over them.
 #include <set>
 
 #include "util.hpp"
@@ -50,7 +51,7 @@ TEST_CASE("data::TokenWindows: random windows are fixed by (seed, index) and lie
   CHECK(TokenWindows(tokens, {.block_size = 16, .random = true}).size() == 62);
 }
 
-TEST_CASE("data::Tokens::map_file: u8 and little-endian u16 files, windows through a loader") {
+TEST_CASE("data::Tokens::read_file: u8 and little-endian u16 files, windows through a loader") {
   TempDir dir;
   std::vector<unsigned char> u16;
   for (int i = 0; i < 50; ++i) {
@@ -59,7 +60,7 @@ TEST_CASE("data::Tokens::map_file: u8 and little-endian u16 files, windows throu
     u16.push_back(static_cast<unsigned char>(token >> 8));
   }
   write_bytes(dir.file("train.bin"), u16);
-  const Tokens tokens = Tokens::map_file(dir.file("train.bin"), TokenType::u16);
+  const Tokens tokens = Tokens::read_file(dir.file("train.bin"), TokenType::u16);
   CHECK(tokens.size() == 50);
   CHECK(tokens[49] == 49007);
   CHECK(tokens.name() == dir.file("train.bin"));
@@ -75,23 +76,34 @@ TEST_CASE("data::Tokens::map_file: u8 and little-endian u16 files, windows throu
   }
   const std::vector<unsigned char> u8 = {5, 6, 7, 8, 250};
   write_bytes(dir.file("val.bin"), u8);
-  const Tokens small = Tokens::map_file(dir.file("val.bin"), TokenType::u8);
+  const Tokens small = Tokens::read_file(dir.file("val.bin"), TokenType::u8);
   CHECK(small.size() == 5);
   CHECK(small[4] == 250);
 }
 
-TEST_CASE("data::Tokens::map_file: missing, empty and odd-sized u16 files are errors") {
+TEST_CASE("data::Tokens::read_file: missing, empty and odd-sized u16 files are errors") {
   TempDir dir;
   const std::string missing = dir.file("missing.bin");
-  CHECK(contains(error_of([&] { Tokens::map_file(missing, TokenType::u8); }),
+  CHECK(contains(error_of([&] { Tokens::read_file(missing, TokenType::u8); }),
                  "'" + missing + "': cannot open"));
   const std::string empty = dir.file("empty.bin");
   write_bytes(empty, {});
-  CHECK(contains(error_of([&] { Tokens::map_file(empty, TokenType::u8); }),
+  CHECK(contains(error_of([&] { Tokens::read_file(empty, TokenType::u8); }),
                  "'" + empty + "': empty token file"));
   const std::string odd = dir.file("odd.bin");
   write_bytes(odd, {1, 2, 3});
-  CHECK(contains(error_of([&] { Tokens::map_file(odd, TokenType::u16); }),
+  CHECK(contains(error_of([&] { Tokens::read_file(odd, TokenType::u16); }),
                  "'" + odd + "': 3 bytes is not a whole number of uint16 tokens"));
-  CHECK(Tokens::map_file(odd, TokenType::u8).size() == 3);
+  CHECK(Tokens::read_file(odd, TokenType::u8).size() == 3);
+}
+
+TEST_CASE("data::Tokens::read_file: a file truncated while in use does not crash the reader") {
+  // A mapped file truncated under its reader gave SIGBUS; the tokens are a copy now.
+  TempDir dir;
+  std::vector<unsigned char> bytes(3 * 4096, 7);
+  write_bytes(dir.file("train.bin"), bytes);
+  const Tokens tokens = Tokens::read_file(dir.file("train.bin"), TokenType::u8);
+  write_bytes(dir.file("train.bin"), {});  // truncates the file in place
+  CHECK(tokens.size() == 3 * 4096);
+  CHECK(tokens[3 * 4096 - 1] == 7);
 }

@@ -178,3 +178,16 @@ TEST_CASE("liandan train --resume --out DIR: continues a stopped run from its ow
         "liandan: error: train: give a CONFIG (or --resume --out DIR to continue a run with its "
         "own config.yaml)\n");
 }
+
+TEST_CASE("liandan train: a config name that would leave runs/ needs --out") {
+  test::ScratchDir dir("cli_names");
+  const auto config = dir.write("...yaml", test::tiny_config);
+  const CliResult r = cli({"train", config.string(), "--quiet"});
+  CHECK(r.code == 1);
+  CHECK(r.err == "liandan: error: train: the config '" + config.string() +
+                     "' gives the run name '..', which is not a directory name inside runs/; pass "
+                     "--out DIR\n");
+  const CliResult ok = cli({"train", config.string(), "--quiet", "--set", "train.steps=6", "--out",
+                            (dir.path / "run").string()});
+  CHECK_MESSAGE(ok.code == 0, ok.err);
+}

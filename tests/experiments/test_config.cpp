@@ -121,3 +121,44 @@ TEST_CASE("Config: Config::load names the file") {
   CHECK_THROWS_WITH_AS(Config::load((dir.path / "missing.yaml").string()),
                        doctest::Contains("cannot open"), Error);
 }
+
+TEST_CASE("Config: threads is bounded (Note [Thread bound]): 100000 threads crashed libgomp") {
+  CHECK(error_of(base + "threads: 100000\n") ==
+        "run.yaml:6:10: threads: 100000 is out of range: must be in [0, 1024]");
+  CHECK(error_of(base, {"threads=-1"}) ==
+        "--set threads=-1: threads: -1 is out of range: must be in [0, 1024]");
+  CHECK(Config::parse(base + "threads: 1024\n", "run.yaml").get<std::int64_t>("threads") == 1024);
+}
+
+TEST_CASE(
+    "Config: non-finite numbers are refused (Note [Finite numbers]), so config.yaml reads back") {
+  CHECK(error_of(base, {"optimizer.adamw.lr=.inf"}) ==
+        "--set optimizer.adamw.lr=.inf: optimizer.adamw.lr: expected a finite number, got '.inf'");
+  CHECK(error_of("task: spiral\noptimizer: {clip_grad_norm: -.inf}\n")
+            .find("optimizer.clip_grad_norm: expected a finite number, got '-.inf'") !=
+        std::string::npos);
+  CHECK(error_of("task: spiral\noptimizer: {adamw: {lr: .nan}}\n") ==
+        "run.yaml:2:25: optimizer.adamw.lr: expected a finite number, got '.nan'");
+  // Every resolved config reads back: the largest finite double round-trips.
+  const Config big =
+      Config::parse(base, "run.yaml", {"optimizer.clip_grad_norm=1.7976931348623157e308"});
+  CHECK(Config::parse(big.yaml(), "config.yaml").yaml() == big.yaml());
+}
+
+TEST_CASE("Config: a duplicate key is an error naming the file, line and key") {
+  CHECK(error_of(base + "    lr: 0.02\n") ==
+        "run.yaml:6:5: optimizer.adamw.lr: duplicate key (first given at line 5)");
+  CHECK(error_of("task: spiral\nseed: 1\ntask: spiral\n") ==
+        "run.yaml:3:1: task: duplicate key (first given at line 1)");
+  CHECK(error_of("task: spiral\noptimizer: {groups: [{name: a, params: x, name: b}]}\n") ==
+        "run.yaml:2:43: optimizer.groups.0.name: duplicate key (first given at line 2)");
+}
+
+TEST_CASE("Config: huge list indices are errors or misses, not raw std::stoul exceptions") {
+  const std::string groups = "task: spiral\noptimizer: {groups: [{name: a, params: x}]}\n";
+  CHECK(error_of(groups, {"optimizer.groups.99999999999999999999999.name=b"})
+            .find("is a list of 1 items, no item '99999999999999999999999'") != std::string::npos);
+  const Config c = Config::parse(groups, "run.yaml");
+  CHECK(!c.has("optimizer.groups.99999999999999999999999.name"));
+  CHECK(c.has("optimizer.groups.0.name"));
+}

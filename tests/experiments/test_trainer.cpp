@@ -114,7 +114,7 @@ TEST_CASE("train: SIGINT saves a checkpoint at the end of the step, resuming is 
     if (step == 13) std::raise(SIGINT);
   };
   {
-    StopOnSigint handler;
+    StopOnSignals handler;
     const TrainResult r = train(config, interrupted);
     CHECK(r.interrupted);
     CHECK(r.step == 13);

@@ -5,6 +5,8 @@
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "generative_helpers.hpp"
 #include "liandan/core/random.hpp"
@@ -106,8 +108,8 @@ TEST_CASE("mixtures: centres, samples and mode coverage by the documented rule")
 }
 
 TEST_CASE(
-    "PNG: image grid layout, value mapping and a round trip through libpng; scatter; "
-    "interpolation") {
+    "PNG: image grid layout, value mapping and a round trip through libpng; a link at the path "
+    "is replaced, not written through; scatter; interpolation") {
   const auto dir = std::filesystem::temp_directory_path() / "liandan_test_generative";
   std::filesystem::create_directories(dir);
   // 3 images 2x2: values 0, 0.5, 1 (clamped from 2) in a grid of 2 per row, padding 1.
@@ -129,6 +131,15 @@ TEST_CASE(
   CHECK(back.pixels == grid.pixels);
   CHECK_THROWS_WITH(save_png((dir / "no/such/dir.png").string(), grid),
                     doctest::Contains("cannot open"));
+  // A link at the path is replaced by the new file, and what it pointed to is left alone.
+  const std::filesystem::path target = dir / "elsewhere.txt", link = dir / "linked.png";
+  std::ofstream(target) << "keep";
+  std::filesystem::create_symlink(target, link);
+  save_png(link.string(), grid);
+  CHECK(!std::filesystem::is_symlink(link));
+  CHECK(load_png(link.string()).pixels == grid.pixels);
+  std::ifstream kept(target);
+  CHECK(std::string(std::istreambuf_iterator<char>(kept), {}) == "keep");
 
   const Image s =
       scatter_plot({{.points = core::Tensor::from<double>({1.0, 1.0, 9.0, 9.0}, {2, 2}),

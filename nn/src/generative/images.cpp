@@ -1,12 +1,16 @@
 // PNG writing and reading through libpng, image grids, latent interpolation, scatter plots.
 #include "liandan/nn/generative/images.hpp"
 
+#include <fcntl.h>
 #include <png.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <csetjmp>
 #include <cstdio>
+#include <cstring>
 
 #include "liandan/core/elementwise.hpp"
 
@@ -16,10 +20,9 @@ namespace {
 // Note [libpng errors]: libpng reports errors by longjmp to the setjmp in its caller. These
 // two functions hold only trivially destructible locals between setjmp and the libpng calls,
 // and return a message that the C++ callers throw.
-const char* write_png_c(const char* path, const std::uint8_t* pixels, png_uint_32 width,
+// write_png_c takes an open file and always closes it.
+const char* write_png_c(FILE* file, const std::uint8_t* pixels, png_uint_32 width,
                         png_uint_32 height, int channels) {
-  FILE* file = std::fopen(path, "wb");
-  if (!file) return "cannot open the file for writing";
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
   png_infop info = png ? png_create_info_struct(png) : nullptr;
   if (!png || !info || setjmp(png_jmpbuf(png))) {
@@ -83,9 +86,23 @@ void save_png(const std::string& path, const Image& image) {
                 image.width * image.height * image.channels,
         "save_png: {}: invalid image {}x{}x{} with {} bytes", path, image.width, image.height,
         image.channels, image.pixels.size());
-  if (const char* error =
-          write_png_c(path.c_str(), image.pixels.data(), image.width, image.height, image.channels))
+  // Written beside path and renamed over it: a reader never sees half a PNG, and a symbolic
+  // link at path is replaced, never written through (Note [Run directory safety] in liandan's
+  // run_dir.hpp). The temporary is created O_EXCL | O_NOFOLLOW.
+  const std::string tmp = fmt::format("{}.tmp-{}", path, ::getpid());
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  check(fd >= 0, "save_png: {}: cannot open '{}' for writing: {}", path, tmp, std::strerror(errno));
+  FILE* file = ::fdopen(fd, "wb");
+  if (!file) ::close(fd);
+  const char* error =
+      file ? write_png_c(file, image.pixels.data(), image.width, image.height, image.channels)
+           : "cannot open the file for writing";
+  if (!error && std::rename(tmp.c_str(), path.c_str()) != 0) error = "cannot rename it into place";
+  if (error) {
+    ::unlink(tmp.c_str());
     throw Error(fmt::format("save_png: {}: {}", path, error));
+  }
 }
 
 Image load_png(const std::string& path) {

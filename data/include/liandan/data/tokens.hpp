@@ -1,5 +1,5 @@
-// Token arrays (bytes of a text in memory, or nanoGPT-style uint8/uint16 token files mapped
-// with mmap) and the language-model dataset of (input, target) windows over them.
+// Token arrays (bytes of a text, or of nanoGPT-style uint8/uint16 token files, in memory) and the
+// language-model dataset of (input, target) windows over them.
 #pragma once
 
 #include <cstdint>
@@ -13,13 +13,16 @@ namespace liandan::data {
 
 enum class TokenType : std::uint8_t { u8, u16 };  // u16 little-endian, as numpy writes on x86
 
-// A read-only token array, shared by copies: owned bytes or a memory-mapped file.
+// A read-only token array in memory, shared by copies.
 class Tokens {
  public:
   // Owns bytes (vocab 256); name appears in errors.
   static Tokens from_bytes(std::vector<std::uint8_t> bytes, std::string name);
-  // Maps a file of raw tokens (nanoGPT's train.bin / val.bin). A missing or empty file, or a
-  // u16 file of odd size, is an Error naming the path.
+  // Reads a file of raw tokens (nanoGPT's train.bin / val.bin) into memory, so that a file
+  // changed or truncated while in use cannot crash the process (Note [Token files are read] in
+  // tokens.cpp). A missing or empty file, or a u16 file of odd size, is an Error naming the path.
+  static Tokens read_file(const std::string& path, TokenType type);
+  // The earlier name of read_file (it mapped the file; it reads it now).
   static Tokens map_file(const std::string& path, TokenType type);
 
   std::int64_t size() const;

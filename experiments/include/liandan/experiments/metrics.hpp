@@ -25,10 +25,15 @@ using json = nlohmann::ordered_json;
 inline const std::vector<std::string> timing_fields = {"wall_time", "examples_per_s",
                                                        "tokens_per_s"};
 
-std::vector<json> read_metrics(const std::filesystem::path& path);
-// Keeps the lines with step <= last_step (a resumed run rewrites what followed its checkpoint).
-void truncate_metrics(const std::filesystem::path& path, std::int64_t last_step);
-// Appends one line and flushes.
+// The lines of metrics.jsonl; a line that is not a JSON object with an integer "step" is an Error
+// naming the file and line. With torn_last_line, a last line that is not valid JSON (a write cut
+// short by a crash) is dropped and its text stored there instead.
+std::vector<json> read_metrics(const std::filesystem::path& path,
+                               std::string* torn_last_line = nullptr);
+// Keeps the lines with step <= last_step (a resumed run rewrites what followed its checkpoint)
+// and drops a torn last line, whose text it returns ("" when there was none).
+std::string truncate_metrics(const std::filesystem::path& path, std::int64_t last_step);
+// Appends one line in one write (never through a symbolic link).
 void append_metrics(const std::filesystem::path& path, const json& line);
 
 // summary.json from the metrics lines: {"steps", "wall_time", "final": {metric: value},

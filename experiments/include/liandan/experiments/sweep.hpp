@@ -7,7 +7,8 @@
 //   set: {train.steps: 300}          # overrides for every run (optional)
 //   out: runs/optimizers             # the sweep directory (default runs/<sweep file name>)
 //   group_by: optimizer.name         # the report's grouping key (default: the first grid key)
-// Each run lives in out/<key>=<value>,...; a finished run (summary.json) is skipped, one with a
+// Each run lives in out/<key>=<value>,... ('/' and '%' in a value written %2F and %25, so no run
+// leaves out); a finished run (summary.json) is skipped, one with a
 // config.yaml is resumed, the others start.
 #pragma once
 
@@ -18,7 +19,7 @@
 namespace liandan::experiments {
 
 struct SweepRun {
-  std::string name;                    // "optimizer.name=adamw,seed=0"
+  std::string name;                    // "optimizer.name=adamw,seed=0", the run's directory
   std::vector<std::string> overrides;  // "key=value", set first, then the grid point
 };
 

@@ -33,25 +33,41 @@ struct TrainResult {
   bool interrupted = false;  // stopped by a stop request; a checkpoint holds step
 };
 
+// Trains under the run directory's lock (Note [Run directory safety] in run_dir.hpp): a second
+// train on the same directory is refused naming the holder's pid.
+//
+// Note [Failed runs]: a run that failed before completing a step (no checkpoint and no metrics
+// line: a bad data path, a model too large) leaves config.yaml and run.log behind; that does not
+// block the corrected command: a fresh start, or a --resume with another config, replaces it
+// (the log says so). A run that completed steps is refused with what to do: --resume with its
+// own config, another --out, or deleting the directory. Temporary files a killed writer left
+// (NAME.tmp-PID) are removed at the start, and a torn last metrics line is dropped with a
+// warning on resume.
 TrainResult train(const Config& config, const TrainOptions& options);
 
 // Ask the running train() to save a checkpoint after the current step and return. Async-signal
-// safe: the SIGINT handler calls it. train() clears the request when it starts.
+// safe. train() clears the request when it starts.
 void request_stop();
 bool stop_requested();
+// The signal that asked for the stop (SIGINT or SIGTERM) since the last StopOnSignals was made;
+// 0 when none did (request_stop alone).
+int stop_signal_number();
 
-// While alive, SIGINT requests a stop instead of killing the process (the previous handler
-// is restored on destruction).
-class StopOnSigint {
+// While alive, SIGINT and SIGTERM request a stop instead of killing the process, and a second
+// one kills it at once (Note [Signals] in trainer.cpp); the previous handlers are restored on
+// destruction.
+class StopOnSignals {
  public:
-  StopOnSigint();
-  ~StopOnSigint();
-  StopOnSigint(const StopOnSigint&) = delete;
-  StopOnSigint& operator=(const StopOnSigint&) = delete;
+  StopOnSignals();
+  ~StopOnSignals();
+  StopOnSignals(const StopOnSignals&) = delete;
+  StopOnSignals& operator=(const StopOnSignals&) = delete;
 
  private:
-  void (*previous_)(int);
+  void (*previous_int_)(int) = nullptr;
+  void (*previous_term_)(int) = nullptr;
 };
+using StopOnSigint = StopOnSignals;  // the earlier name
 
 // A run directory's task with the model of its latest checkpoint, for use inside another run:
 // the default generator's state and the thread count are left as they were. Errors start with
