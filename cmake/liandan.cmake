@@ -17,6 +17,12 @@ if(LIANDAN_SANITIZE)
   target_compile_options(liandan_options INTERFACE -fsanitize=address,undefined -fno-omit-frame-pointer)
   target_link_options(liandan_options INTERFACE -fsanitize=address,undefined)
 endif()
+if(LIANDAN_FUZZ)
+  # Coverage for libFuzzer in every library; the harnesses link -fsanitize=fuzzer (fuzz/).
+  # clang does not carry gnu::target into the templates our AVX-512 kernels instantiate, so the
+  # fuzz build is compiled for AVX-512 as a whole (every machine of ours has it; Note [Build]).
+  target_compile_options(liandan_options INTERFACE -fsanitize=fuzzer-no-link -march=x86-64-v4)
+endif()
 
 # liandan_library(NAME DEPS ... PRIVATE_DEPS ...): the library of one top-level folder,
 # liandan::NAME (installed as libliandan_NAME.a with the headers of NAME/include).

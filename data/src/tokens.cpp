@@ -72,7 +72,6 @@ Tokens Tokens::read_file(const std::string& path, TokenType type) {
   return Tokens(std::move(source));
 }
 
-Tokens Tokens::map_file(const std::string& path, TokenType type) { return read_file(path, type); }
 
 std::int64_t Tokens::size() const { return source_->count; }
 TokenType Tokens::type() const { return source_->type; }

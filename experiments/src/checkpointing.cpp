@@ -40,6 +40,18 @@ std::uint64_t u64(const core::NamedTensors& all, const std::string& key, const s
   return static_cast<std::uint64_t>(t.to_vector<std::int64_t>()[0]);
 }
 
+// nn::load, warning on stderr when the file has no checksum (Note [Checkpoint integrity]):
+// --resume, init_from, eval and sample all load through here.
+nn::Checkpoint load_verified(const std::filesystem::path& path) {
+  nn::Checkpoint ck = nn::load(path.string());
+  if (!ck.verified)
+    fmt::print(stderr,
+               "warning: checkpoint '{}' has no checksum (written before liandan checksummed its "
+               "checkpoints, or by another program): loaded unverified\n",
+               path.string());
+  return ck;
+}
+
 }  // namespace
 
 void save_checkpoint(const std::filesystem::path& path, Task& task,
@@ -58,7 +70,7 @@ void save_checkpoint(const std::filesystem::path& path, Task& task,
 
 TrainerState load_checkpoint(const std::filesystem::path& path, Task& task,
                              optim::Optimizer& optimizer) {
-  const nn::Checkpoint ck = nn::load(path.string());
+  const nn::Checkpoint ck = load_verified(path);
   const std::string where = path.string();
   try {
     task.model().load_state_dict(under(ck.tensors, "model."));
@@ -74,7 +86,7 @@ TrainerState load_checkpoint(const std::filesystem::path& path, Task& task,
 }
 
 std::int64_t load_model(const std::filesystem::path& path, Task& task) {
-  const nn::Checkpoint ck = nn::load(path.string());
+  const nn::Checkpoint ck = load_verified(path);
   try {
     task.model().load_state_dict(under(ck.tensors, "model."));
   } catch (const Error& e) {

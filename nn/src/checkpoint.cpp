@@ -1,353 +1,310 @@
-// Checkpoints in HDF5 through the C API (layout: Note [Checkpoint layout] in checkpoint.hpp).
-// Every HDF5 call is checked; HDF5's own printing of its error stack is off while we run and
-// its innermost message goes into our Error instead.
+// Checkpoints: liandan's header, checksum and atomic write around the HDF5 file that data's
+// wrapper builds and reads (Note [Checkpoint layout], Note [Checkpoint integrity] in
+// checkpoint.hpp). No HDF5 call is made here.
 #include "liandan/nn/checkpoint.hpp"
 
 #include <fcntl.h>
-#include <hdf5.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
+#include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <span>
 #include <utility>
 #include <vector>
+
+#include "liandan/data/hdf5.hpp"
 
 namespace liandan::nn {
 namespace {
 
-// Silences HDF5's automatic error printing for a scope (restoring whatever was set before).
-class QuietHdf5 {
- public:
-  QuietHdf5() {
-    H5Eget_auto2(H5E_DEFAULT, &func_, &data_);
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-  }
-  ~QuietHdf5() { H5Eset_auto2(H5E_DEFAULT, func_, data_); }
-  QuietHdf5(const QuietHdf5&) = delete;
-  QuietHdf5& operator=(const QuietHdf5&) = delete;
+// ---- the header (Note [Checkpoint integrity])
 
- private:
-  H5E_auto2_t func_ = nullptr;
-  void* data_ = nullptr;
-};
+constexpr std::size_t kHeaderSize = 512;  // HDF5's smallest user block
+constexpr std::array<char, 8> kMagic = {'\x89', 'L', 'D', 'C', 'K', 'P', 'T', '\n'};
+constexpr std::uint32_t kVersion = 1;
+constexpr std::size_t kVersionAt = 8, kCrcAt = 12, kSizeAt = 16;
+// HDF5's signature; its superblock sits at 0 or at a power of two >= 512 (after a user block).
+constexpr std::array<char, 8> kHdf5Signature = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
 
-// The innermost message on HDF5's error stack (where the failure was detected); clears it.
-std::string hdf5_reason() {
-  std::string reason;
-  H5Ewalk2(
-      H5E_DEFAULT, H5E_WALK_UPWARD,
-      [](unsigned n, const H5E_error2_t* e, void* out) -> herr_t {
-        if (n == 0 && e->desc) *static_cast<std::string*>(out) = e->desc;
-        return 0;
-      },
-      &reason);
-  H5Eclear2(H5E_DEFAULT);
-  return reason.empty() ? "unknown HDF5 error" : reason;
+template <typename T>
+void put_le(std::byte* at, T value) {
+  for (std::size_t i = 0; i < sizeof(T); ++i)
+    at[i] = static_cast<std::byte>((static_cast<std::uint64_t>(value) >> (8 * i)) & 0xff);
 }
 
-// Throws "<what>: <HDF5's reason>" unless ok.
-void hcheck(bool ok, const std::string& what) {
-  if (!ok) [[unlikely]]
-    throw Error(fmt::format("{} (HDF5: {})", what, hdf5_reason()));
+template <typename T>
+T get_le(const std::byte* at) {
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < sizeof(T); ++i)
+    v |= static_cast<std::uint64_t>(std::to_integer<std::uint8_t>(at[i])) << (8 * i);
+  return static_cast<T>(v);
 }
 
-// An HDF5 identifier closed on scope exit.
-class Handle {
- public:
-  Handle(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  ~Handle() {
-    if (id_ >= 0) close_(id_);
+// zlib's crc32 takes at most 4 GiB per call (uInt lengths).
+std::uint32_t crc32_update(std::uint32_t crc, const std::byte* p, std::size_t n) {
+  while (n > 0) {
+    const std::size_t chunk = std::min<std::size_t>(n, std::size_t{1} << 30);
+    crc = static_cast<std::uint32_t>(
+        ::crc32(crc, reinterpret_cast<const Bytef*>(p), static_cast<uInt>(chunk)));
+    p += chunk;
+    n -= chunk;
   }
-  Handle(Handle&& other) noexcept : id_(std::exchange(other.id_, -1)), close_(other.close_) {}
-  Handle(const Handle&) = delete;
-  Handle& operator=(const Handle&) = delete;
-  Handle& operator=(Handle&&) = delete;
-  hid_t get() const { return id_; }
-  bool valid() const { return id_ >= 0; }
-  // Closes now; false when closing failed (for a file: its last writes failed).
-  bool close() {
-    const herr_t r = id_ >= 0 ? close_(id_) : 0;
-    id_ = -1;
-    return r >= 0;
-  }
-
- private:
-  hid_t id_;
-  herr_t (*close_)(hid_t);
-};
-
-// File access: closing the file closes whatever is still open in it.
-Handle strong_close_fapl() {
-  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
-  hcheck(fapl.valid() && H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG) >= 0,
-         "checkpoint: cannot create file access properties");
-  return fapl;
+  return crc;
 }
 
-struct TypePair {
-  hid_t file;    // stored type
-  hid_t memory;  // our layout in memory
-};
-
-TypePair hdf5_type(DType dtype) {
-  switch (dtype) {
-    case DType::f32:
-      return {H5T_IEEE_F32LE, H5T_NATIVE_FLOAT};
-    case DType::f64:
-      return {H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE};
-    case DType::i64:
-      return {H5T_STD_I64LE, H5T_NATIVE_INT64};
-    case DType::b8:
-      return {H5T_STD_U8LE, H5T_NATIVE_UINT8};  // bool is one byte, 0 or 1
-  }
-  throw Error("checkpoint: corrupt dtype");
-}
-
-// A variable-length UTF-8 string type (what h5py reads back as str).
-Handle utf8_string_type() {
-  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
-  hcheck(type.valid() && H5Tset_size(type.get(), H5T_VARIABLE) >= 0 &&
-             H5Tset_cset(type.get(), H5T_CSET_UTF8) >= 0,
-         "checkpoint: cannot create the string type");
-  return type;
+// The CRC-32 of the first bytes of a file (at least the header), with the CRC field read as
+// zeros; crc32_update continues it over the rest.
+std::uint32_t file_crc(std::span<const std::byte> header) {
+  constexpr std::array<std::byte, 4> zeros{};
+  std::uint32_t crc = static_cast<std::uint32_t>(::crc32(0L, Z_NULL, 0));
+  crc = crc32_update(crc, header.data(), kCrcAt);
+  crc = crc32_update(crc, zeros.data(), zeros.size());
+  return crc32_update(crc, header.data() + kCrcAt + 4, header.size() - kCrcAt - 4);
 }
 
 // ---- save
 
-void write_tensor(hid_t file, const std::string& where, const std::string& name,
-                  const core::Tensor& tensor) {
-  check(!name.empty() && name.find('/') == std::string::npos && name != ".",
-        "{}: invalid key '{}': keys are non-empty and have no '/'", where, name);
-  check(tensor.defined(), "{}: tensor '{}' is undefined", where, name);
-  const core::Tensor data = tensor.contiguous();
-  const TypePair type = hdf5_type(data.dtype());
-  std::vector<hsize_t> dims(data.shape().begin(), data.shape().end());
-  Handle space(
-      data.dim() == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(data.dim(), dims.data(), nullptr),
-      H5Sclose);
-  hcheck(space.valid(),
-         fmt::format("{}: cannot create the dataspace of '{}' {}", where, name, data.shape()));
-  Handle ds(
-      H5Dcreate2(file, name.c_str(), type.file, space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-      H5Dclose);
-  hcheck(ds.valid(), fmt::format("{}: cannot create dataset '{}' (a duplicate key?)", where, name));
-  if (data.numel() > 0)
-    hcheck(H5Dwrite(ds.get(), type.memory, H5S_ALL, H5S_ALL, H5P_DEFAULT, data.raw_data()) >= 0,
-           fmt::format("{}: cannot write '{}' {} {}", where, name, data.dtype(), data.shape()));
-  hcheck(ds.close(), fmt::format("{}: cannot close dataset '{}'", where, name));
+std::string errno_text(int err) { return std::strerror(err); }
+
+// Writes all of bytes to fd, retrying short writes and EINTR; throws with what was written.
+void write_all(int fd, std::span<const std::byte> bytes, const std::string& where,
+               const std::string& tmp) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    check(n > 0, "{}: cannot write '{}': {} ({} of {} bytes written)", where, tmp,
+          n < 0 ? errno_text(errno) : "no progress", done, bytes.size());
+    done += static_cast<std::size_t>(n);
+  }
 }
 
-void write_attribute(hid_t file, const std::string& where, const std::string& key,
-                     const std::string& value) {
-  check(!key.empty(), "{}: metadata keys must be non-empty", where);
-  check(value.find('\0') == std::string::npos, "{}: metadata '{}' contains a NUL character", where,
-        key);
-  const Handle type = utf8_string_type();
-  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
-  Handle attr(H5Acreate2(file, key.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
-              H5Aclose);
-  hcheck(space.valid() && attr.valid(), fmt::format("{}: cannot create metadata '{}'", where, key));
-  const char* p = value.c_str();
-  hcheck(H5Awrite(attr.get(), type.get(), &p) >= 0,
-         fmt::format("{}: cannot write metadata '{}'", where, key));
-}
-
-// Writes the whole file at tmp and closes it; throws on any failure.
-void write_file(const std::string& tmp, const std::string& where, const core::NamedTensors& tensors,
-                const Metadata& metadata) {
-  Handle fcpl(H5Pcreate(H5P_FILE_CREATE), H5Pclose);
-  hcheck(fcpl.valid() && H5Pset_link_creation_order(
-                             fcpl.get(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED) >= 0,
-         fmt::format("{}: cannot create file creation properties", where));
-  const Handle fapl = strong_close_fapl();
-  Handle file(H5Fcreate(tmp.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), H5Fclose);
-  hcheck(file.valid(), fmt::format("{}: cannot create '{}'", where, tmp));
-  for (const auto& [name, tensor] : tensors) write_tensor(file.get(), where, name, tensor);
-  for (const auto& [key, value] : metadata) write_attribute(file.get(), where, key, value);
-  hcheck(H5Fflush(file.get(), H5F_SCOPE_GLOBAL) >= 0, fmt::format("{}: cannot flush", where));
-  hcheck(file.close(), fmt::format("{}: cannot close '{}'", where, tmp));
-}
-
-// fsync a file (or, best effort, a directory: some file systems refuse).
-void sync_path(const std::string& path, bool directory, const std::string& where) {
-  const int fd = ::open(path.c_str(), directory ? O_RDONLY | O_DIRECTORY : O_RDONLY);
-  if (fd < 0 && directory) return;
-  check(fd >= 0, "{}: cannot reopen '{}' to sync it: {}", where, path, std::strerror(errno));
-  const int r = ::fsync(fd);
-  const int err = errno;
+// fsync a directory, best effort: some file systems refuse.
+void sync_directory(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
   ::close(fd);
-  check(r == 0 || directory, "{}: fsync of '{}' failed: {}", where, path, std::strerror(err));
+}
+
+// Writes bytes to tmp, fsync'ed and closed; every failure (ENOSPC at write, fsync or close
+// included) throws naming tmp.
+void write_file(const std::string& tmp, std::span<const std::byte> bytes,
+                const std::string& where) {
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  check(fd >= 0, "{}: cannot create '{}': {}", where, tmp, errno_text(errno));
+  try {
+    write_all(fd, bytes, where, tmp);
+    check(::fsync(fd) == 0, "{}: fsync of '{}' failed: {}", where, tmp, errno_text(errno));
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  check(::close(fd) == 0, "{}: cannot close '{}': {}", where, tmp, errno_text(errno));
 }
 
 // ---- load
 
-// The dtype a stored type reads as, and the memory type that reads it.
-struct ReadType {
-  DType dtype;
-  Handle memory;  // a copy of a native type (or of the stored enum)
+// A file descriptor closed on scope exit.
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
 };
 
-ReadType read_type(hid_t stored, const std::string& where, const std::string& name) {
-  const H5T_class_t cls = H5Tget_class(stored);
-  const size_t size = H5Tget_size(stored);
-  auto copy = [](hid_t t) { return Handle(H5Tcopy(t), H5Tclose); };
-  if (cls == H5T_FLOAT && size == 8) return {DType::f64, copy(H5T_NATIVE_DOUBLE)};
-  if (cls == H5T_FLOAT && size <= 4) return {DType::f32, copy(H5T_NATIVE_FLOAT)};
-  if (cls == H5T_INTEGER && size == 1 && H5Tget_sign(stored) == H5T_SGN_NONE)
-    return {DType::b8, copy(H5T_NATIVE_UINT8)};
-  if (cls == H5T_INTEGER) return {DType::i64, copy(H5T_NATIVE_INT64)};
-  if (cls == H5T_ENUM && size == 1)  // h5py's bool: read the raw 0/1 bytes as stored
-    return {DType::b8, Handle(H5Tget_native_type(stored, H5T_DIR_ASCEND), H5Tclose)};
-  throw Error(fmt::format("{}: '{}' has an unsupported element type (HDF5 class {}, {} bytes)",
-                          where, name, static_cast<int>(cls), size));
-}
-
-core::Tensor read_tensor(hid_t file, const std::string& where, const std::string& name) {
-  Handle obj(H5Oopen(file, name.c_str(), H5P_DEFAULT), H5Oclose);
-  hcheck(obj.valid(), fmt::format("{}: cannot open '{}'", where, name));
-  check(H5Iget_type(obj.get()) == H5I_DATASET,
-        "{}: '{}' is not a dataset (a liandan checkpoint holds one dataset per tensor at its "
-        "root, named by the dotted key)",
-        where, name);
-  const hid_t ds = obj.get();
-  Handle stored(H5Dget_type(ds), H5Tclose);
-  Handle space(H5Dget_space(ds), H5Sclose);
-  hcheck(stored.valid() && space.valid(),
-         fmt::format("{}: cannot read the header of '{}'", where, name));
-  const H5S_class_t kind = H5Sget_simple_extent_type(space.get());
-  check(kind == H5S_SCALAR || kind == H5S_SIMPLE, "{}: '{}' has no dataspace (an empty dataset)",
-        where, name);
-  Shape shape;
-  if (kind == H5S_SIMPLE) {
-    const int rank = H5Sget_simple_extent_ndims(space.get());
-    hcheck(rank >= 0, fmt::format("{}: cannot read the shape of '{}'", where, name));
-    check(rank <= kMaxDims, "{}: '{}' has {} dims, more than the maximum {}", where, name, rank,
-          kMaxDims);
-    std::vector<hsize_t> dims(rank);
-    hcheck(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) >= 0,
-           fmt::format("{}: cannot read the shape of '{}'", where, name));
-    for (hsize_t d : dims) shape.push_back(static_cast<std::int64_t>(d));
+// Reads exactly n bytes at offset; false on a short read.
+bool read_at(int fd, std::byte* out, std::size_t n, std::uint64_t offset) {
+  std::size_t done = 0;
+  while (done < n) {
+    const ssize_t r = ::pread(fd, out + done, n - done, static_cast<off_t>(offset + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return false;
+    done += static_cast<std::size_t>(r);
   }
-  ReadType type = read_type(stored.get(), where, name);
-  hcheck(type.memory.valid(), fmt::format("{}: cannot read the type of '{}'", where, name));
-  core::Tensor data = core::Tensor::empty(shape, type.dtype);
-  if (data.numel() == 0) return data;
-  if (type.dtype == DType::b8) {  // read the bytes, store them as 0/1 (any nonzero is true)
-    std::vector<std::uint8_t> bytes(data.numel());
-    hcheck(H5Dread(ds, type.memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, bytes.data()) >= 0,
-           fmt::format("{}: cannot read '{}' {}", where, name, shape));
-    bool* out = data.data<bool>();
-    for (size_t i = 0; i < bytes.size(); ++i) out[i] = bytes[i] != 0;
-  } else {
-    hcheck(H5Dread(ds, type.memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.raw_data()) >= 0,
-           fmt::format("{}: cannot read '{}' {}", where, name, shape));
+  return true;
+}
+
+// Whether the HDF5 signature is where HDF5 looks for it: at 0, 512, 1024, ... (the first
+// bytes of head, then pread).
+bool has_hdf5_signature(int fd, std::uint64_t size) {
+  std::array<std::byte, 8> sig{};
+  for (std::uint64_t at = 0; at + sig.size() <= size; at = at == 0 ? 512 : at * 2)
+    if (read_at(fd, sig.data(), sig.size(), at) &&
+        std::memcmp(sig.data(), kHdf5Signature.data(), sig.size()) == 0)
+      return true;
+  return false;
+}
+
+// Checks the header in `header` and the CRC of the file behind fd against it.
+void verify(int fd, std::span<const std::byte> header, std::uint64_t size,
+            const std::string& where) {
+  const auto version = get_le<std::uint32_t>(header.data() + kVersionAt);
+  check(version == kVersion,
+        "{}: liandan checkpoint format version {}, but this liandan reads version {} (a newer "
+        "liandan's file, or a damaged header)",
+        where, version, kVersion);
+  const auto expected_size = get_le<std::uint64_t>(header.data() + kSizeAt);
+  check(expected_size == size,
+        "{}: {}: its header says {} bytes, the file has {} (an interrupted copy, or a damaged "
+        "header)",
+        where, size < expected_size ? "truncated" : "wrong size", expected_size, size);
+  const auto expected = get_le<std::uint32_t>(header.data() + kCrcAt);
+  std::uint32_t found = file_crc(header);
+  std::vector<std::byte> buffer(std::min<std::uint64_t>(size, std::uint64_t{4} << 20));
+  for (std::uint64_t at = kHeaderSize; at < size;) {
+    const std::size_t n = std::min<std::uint64_t>(buffer.size(), size - at);
+    check(read_at(fd, buffer.data(), n, at), "{}: cannot read bytes {}..{}: {}", where, at, at + n,
+          errno_text(errno));
+    found = crc32_update(found, buffer.data(), n);
+    at += n;
   }
-  return data;
+  check(found == expected,
+        "{}: checksum mismatch: the header says CRC-32 {:08x}, the file's bytes give {:08x}: "
+        "the file is damaged (a flipped bit, a torn or altered copy); load an earlier "
+        "checkpoint",
+        where, expected, found);
 }
 
-std::string read_string_attribute(hid_t file, const std::string& where, const std::string& key) {
-  Handle attr(H5Aopen(file, key.c_str(), H5P_DEFAULT), H5Aclose);
-  hcheck(attr.valid(), fmt::format("{}: cannot open metadata '{}'", where, key));
-  Handle type(H5Aget_type(attr.get()), H5Tclose);
-  Handle space(H5Aget_space(attr.get()), H5Sclose);
-  hcheck(type.valid() && space.valid(), fmt::format("{}: cannot read metadata '{}'", where, key));
-  check(H5Tget_class(type.get()) == H5T_STRING && H5Sget_simple_extent_npoints(space.get()) == 1,
-        "{}: metadata '{}' is not a single string", where, key);
-  std::string out;
-  if (H5Tis_variable_str(type.get()) > 0) {
-    char* p = nullptr;
-    hcheck(H5Aread(attr.get(), type.get(), &p) >= 0,
-           fmt::format("{}: cannot read metadata '{}'", where, key));
-    out = p ? p : "";
-    H5free_memory(p);
-  } else {
-    out.resize(H5Tget_size(type.get()));
-    hcheck(H5Aread(attr.get(), type.get(), out.data()) >= 0,
-           fmt::format("{}: cannot read metadata '{}'", where, key));
-    out.resize(std::min(out.size(), out.find('\0')));
+// Note [Unverified checkpoints]: a file without liandan's header has no checksum to vouch for
+// it, so HDF5 parses it first in a forked child that reads everything and keeps nothing
+// (data::Hdf5ReadOptions::probe: no tensors, so no allocator lock another thread might hold at
+// the fork). If HDF5 crashes, loops or fails there, the caller gets an Error; if it parses
+// cleanly, the parent parses the same open file again, and HDF5's parsing of the same bytes is
+// deterministic. The child never returns: it ends in _exit, running no atexit handler and
+// flushing none of the parent's buffers. Limit: half a second plus a second per 50 MB
+// (parsing takes milliseconds per MB; a looping HDF5 must still give its error quickly).
+constexpr std::chrono::milliseconds kProbeBase{500};
+
+void probe_in_child(const std::string& hdf5_path, std::uint64_t size, const std::string& where) {
+  int pipe_fds[2];
+  check(::pipe2(pipe_fds, O_CLOEXEC) == 0, "{}: cannot create a pipe: {}", where,
+        errno_text(errno));
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(pipe_fds[0]);
+    std::string reason;
+    try {
+      data::read_hdf5_file(hdf5_path, where, {.probe = true});
+      ::_exit(0);
+    } catch (const std::exception& e) {
+      reason = e.what();
+    } catch (...) {
+      reason = where + ": unknown error";
+    }
+    [[maybe_unused]] const ssize_t ignored = ::write(pipe_fds[1], reason.data(), reason.size());
+    ::_exit(1);
   }
-  return out;
-}
-
-// Root link names, in creation order when the file tracks it (ours and h5py's track_order).
-std::vector<std::string> root_names(hid_t file, const std::string& where) {
-  auto collect = [](hid_t, const char* name, const H5L_info_t*, void* out) -> herr_t {
-    static_cast<std::vector<std::string>*>(out)->push_back(name);
-    return 0;
-  };
-  std::vector<std::string> names;
-  unsigned flags = 0;
-  Handle root(H5Gopen2(file, "/", H5P_DEFAULT), H5Gclose);
-  hcheck(root.valid(), fmt::format("{}: cannot open the root group", where));
-  Handle gcpl(H5Gget_create_plist(root.get()), H5Pclose);
-  hcheck(gcpl.valid() && H5Pget_link_creation_order(gcpl.get(), &flags) >= 0,
-         fmt::format("{}: cannot read the root group's properties", where));
-  if ((flags & H5P_CRT_ORDER_TRACKED) &&
-      H5Literate(root.get(), H5_INDEX_CRT_ORDER, H5_ITER_INC, nullptr, collect, &names) >= 0)
-    return names;
-  H5Eclear2(H5E_DEFAULT);
-  names.clear();
-  hcheck(H5Literate(root.get(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names) >= 0,
-         fmt::format("{}: cannot list the datasets", where));
-  return names;
-}
-
-std::vector<std::string> attribute_names(hid_t file, const std::string& where) {
-  std::vector<std::string> names;
-  hcheck(H5Aiterate2(
-             file, H5_INDEX_NAME, H5_ITER_INC, nullptr,
-             [](hid_t, const char* name, const H5A_info_t*, void* out) -> herr_t {
-               static_cast<std::vector<std::string>*>(out)->push_back(name);
-               return 0;
-             },
-             &names) >= 0,
-         fmt::format("{}: cannot list the metadata", where));
-  return names;
+  ::close(pipe_fds[1]);
+  Fd reader{pipe_fds[0]};
+  check(pid > 0, "{}: cannot fork to check the file: {}", where, errno_text(errno));
+  const auto limit = kProbeBase + std::chrono::seconds(size / 50'000'000);
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  std::string reason;
+  bool timed_out = false;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd p{.fd = reader.fd, .events = POLLIN, .revents = 0};
+    const int r = ::poll(&p, 1, static_cast<int>(left.count()));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) continue;  // the deadline is checked above
+    char chunk[512];
+    const ssize_t n = ::read(reader.fd, chunk, sizeof chunk);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // EOF: the child has ended
+    reason.append(chunk, static_cast<std::size_t>(n));
+  }
+  if (timed_out) ::kill(pid, SIGKILL);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  check(!timed_out,
+        "{}: HDF5 did not finish parsing the file within {} ms (a damaged file makes HDF5 1.10 "
+        "loop); the file has no liandan checksum (Note [Checkpoint integrity])",
+        where, limit.count());
+  if (WIFSIGNALED(status))
+    throw Error(fmt::format(
+        "{}: HDF5 crashed parsing the file (signal {}: {}): damaged, or not an HDF5 file liandan "
+        "can read; the file has no liandan checksum (Note [Checkpoint integrity])",
+        where, WTERMSIG(status), ::strsignal(WTERMSIG(status))));
+  if (!reason.empty()) throw Error(reason);
+  check(WIFEXITED(status) && WEXITSTATUS(status) == 0, "{}: checking the file failed (status {})",
+        where, status);
 }
 
 }  // namespace
 
 void save(const std::string& path, const core::NamedTensors& tensors, const Metadata& metadata) {
-  const QuietHdf5 quiet;
   const std::string where = fmt::format("save: '{}'", path);
   const std::string tmp = fmt::format("{}.tmp-{}", path, ::getpid());
+  std::vector<std::byte> image = data::hdf5_image(tensors, metadata, kHeaderSize, where);
+  check(image.size() > kHeaderSize, "{}: the HDF5 image has {} bytes", where, image.size());
+  std::memcpy(image.data(), kMagic.data(), kMagic.size());
+  put_le<std::uint32_t>(image.data() + kVersionAt, kVersion);
+  put_le<std::uint64_t>(image.data() + kSizeAt, image.size());
+  put_le<std::uint32_t>(image.data() + kCrcAt, file_crc(image));
   try {
-    write_file(tmp, where, tensors, metadata);
-    sync_path(tmp, false, where);
+    write_file(tmp, image, where);
     check(std::rename(tmp.c_str(), path.c_str()) == 0, "{}: cannot rename '{}' to it: {}", where,
-          tmp, std::strerror(errno));
+          tmp, errno_text(errno));
   } catch (...) {
     std::error_code ignored;
     std::filesystem::remove(tmp, ignored);
     throw;
   }
   // Make the rename itself durable.
-  const std::filesystem::path parent = std::filesystem::absolute(path).parent_path();
-  sync_path(parent.string(), true, where);
+  sync_directory(std::filesystem::absolute(path).parent_path().string());
 }
 
 Checkpoint load(const std::string& path) {
-  const QuietHdf5 quiet;
   const std::string where = fmt::format("load: '{}'", path);
-  std::error_code ec;
-  check(std::filesystem::exists(path, ec), "{}: no such file", where);
-  check(!std::filesystem::is_directory(path, ec), "{}: is a directory", where);
-  const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
-  hcheck(is_hdf5 >= 0, fmt::format("{}: cannot open", where));
-  check(is_hdf5 > 0, "{}: not an HDF5 file (no HDF5 signature; {} bytes)", where,
-        std::filesystem::file_size(path, ec));
-  const Handle fapl = strong_close_fapl();
-  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
-  hcheck(file.valid(), fmt::format("{}: cannot open (truncated or corrupt?)", where));
-  Checkpoint out;
-  for (const std::string& name : root_names(file.get(), where))
-    out.tensors.add(name, read_tensor(file.get(), where, name));
-  for (const std::string& key : attribute_names(file.get(), where))
-    out.metadata[key] = read_string_attribute(file.get(), where, key);
-  hcheck(file.close(), fmt::format("{}: cannot close", where));
-  return out;
+  Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (file.fd < 0) {
+    check(errno != ENOENT, "{}: no such file", where);
+    throw Error(fmt::format("{}: cannot open: {}", where, errno_text(errno)));
+  }
+  struct stat st {};
+  check(::fstat(file.fd, &st) == 0, "{}: cannot stat: {}", where, errno_text(errno));
+  check(!S_ISDIR(st.st_mode), "{}: is a directory", where);
+  check(S_ISREG(st.st_mode), "{}: not a regular file", where);
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+
+  std::array<std::byte, kHeaderSize> header{};
+  const bool has_header =
+      read_at(file.fd, header.data(), std::min<std::uint64_t>(size, kHeaderSize), 0) &&
+      size >= kMagic.size() && std::memcmp(header.data(), kMagic.data(), kMagic.size()) == 0;
+  check(!has_header || size >= kHeaderSize,
+        "{}: truncated: {} bytes, shorter than liandan's {}-byte checkpoint header", where, size,
+        kHeaderSize);
+  if (has_header) {
+    verify(file.fd, header, size, where);
+  } else {
+    check(has_hdf5_signature(file.fd, size), "{}: not an HDF5 file (no HDF5 signature; {} bytes)",
+          where, size);
+  }
+  // HDF5 reads the very file checked above, not whatever the path names by now.
+  std::string hdf5_path = fmt::format("/proc/self/fd/{}", file.fd);
+  if (::access(hdf5_path.c_str(), R_OK) != 0) hdf5_path = path;  // no /proc
+  if (!has_header) probe_in_child(hdf5_path, size, where);
+  data::Hdf5Contents contents =
+      data::read_hdf5_file(hdf5_path, where, {.variable_length_strings = !has_header});
+  return {.tensors = std::move(contents.tensors),
+          .metadata = std::move(contents.attributes),
+          .verified = has_header};
 }
 
 void save_module(const std::string& path, const Module& module, const Metadata& metadata) {

@@ -191,3 +191,33 @@ TEST_CASE("liandan train: a config name that would leave runs/ needs --out") {
                             (dir.path / "run").string()});
   CHECK_MESSAGE(ok.code == 0, ok.err);
 }
+
+TEST_CASE("liandan eval / train --resume / init_from: a damaged checkpoint is a clear error") {
+  // Every way a checkpoint is loaded goes through nn::load's checksum (Note [Checkpoint
+  // integrity]); one flipped byte inside the file names the file and both checksums.
+  test::ScratchDir dir("cli_damaged");
+  const auto config = dir.write("tiny.yaml", test::tiny_config);
+  const std::string out = (dir.path / "run").string();
+  train(Config::parse(test::tiny_config, "tiny.yaml"),
+        {.out_dir = out, .resume = false, .console = false, .after_step = [](std::int64_t step) {
+           if (step == 12) request_stop();
+         }});
+  const fs::path checkpoint = RunDir(out).checkpoint(12);
+  REQUIRE(fs::exists(checkpoint));
+  std::string bytes = read_file(checkpoint);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x10);
+  std::ofstream(checkpoint, std::ios::binary | std::ios::trunc) << bytes;
+  const std::string expected =
+      fmt::format("liandan: error: load: '{}': checksum mismatch: ", checkpoint.string());
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"eval", out},
+        std::vector<std::string>{"train", "--resume", "--out", out, "--quiet"},
+        std::vector<std::string>{"train", config.string(), "--set",
+                                 "init_from=" + checkpoint.string(), "--out",
+                                 (dir.path / "init").string(), "--quiet"}}) {
+    CAPTURE(args[0]);
+    const CliResult r = cli(args);
+    CHECK(r.code == 1);
+    CHECK_MESSAGE(r.err.rfind(expected, 0) == 0, r.err);
+  }
+}

@@ -22,8 +22,6 @@ class Tokens {
   // changed or truncated while in use cannot crash the process (Note [Token files are read] in
   // tokens.cpp). A missing or empty file, or a u16 file of odd size, is an Error naming the path.
   static Tokens read_file(const std::string& path, TokenType type);
-  // The earlier name of read_file (it mapped the file; it reads it now).
-  static Tokens map_file(const std::string& path, TokenType type);
 
   std::int64_t size() const;
   TokenType type() const;

@@ -67,7 +67,6 @@ class StopOnSignals {
   void (*previous_int_)(int) = nullptr;
   void (*previous_term_)(int) = nullptr;
 };
-using StopOnSigint = StopOnSignals;  // the earlier name
 
 // A run directory's task with the model of its latest checkpoint, for use inside another run:
 // the default generator's state and the thread count are left as they were. Errors start with
