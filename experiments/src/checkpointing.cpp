@@ -3,15 +3,13 @@
 
 #include <fmt/format.h>
 
+#include <bit>
+
 #include "liandan/core/random.hpp"
 #include "liandan/nn/checkpoint.hpp"
 
 namespace liandan::experiments {
 namespace {
-
-core::Tensor i64(std::uint64_t v) {
-  return core::Tensor::from<std::int64_t>({static_cast<std::int64_t>(v)}, {});
-}
 
 void add_prefixed(core::NamedTensors& out, const std::string& prefix,
                   const core::NamedTensors& in) {
@@ -24,20 +22,6 @@ core::NamedTensors under(const core::NamedTensors& all, const std::string& prefi
   for (const auto& [name, t] : all)
     if (name.rfind(prefix, 0) == 0) out.add(name.substr(prefix.size()), t);
   return out;
-}
-
-const core::Tensor& entry(const core::NamedTensors& all, const std::string& key,
-                          const std::string& path) {
-  for (const auto& [name, t] : all)
-    if (name == key) return t;
-  throw Error(fmt::format("checkpoint '{}': no entry '{}'", path, key));
-}
-
-std::uint64_t u64(const core::NamedTensors& all, const std::string& key, const std::string& path) {
-  const core::Tensor& t = entry(all, key, path);
-  check(t.dtype() == DType::i64 && t.numel() == 1, "checkpoint '{}': '{}' must be one i64", path,
-        key);
-  return static_cast<std::uint64_t>(t.to_vector<std::int64_t>()[0]);
 }
 
 // nn::load, warning on stderr when the file has no checksum (Note [Checkpoint integrity]):
@@ -61,9 +45,9 @@ void save_checkpoint(const std::filesystem::path& path, Task& task,
   add_prefixed(all, "optimizer.", optimizer.state_dict());
   add_prefixed(all, "sampler.", task.sampler_state());
   const core::Generator& gen = core::default_generator();
-  all.add("rng.seed", i64(gen.seed()));
-  all.add("rng.offset", i64(gen.offset()));
-  all.add("trainer.step", i64(static_cast<std::uint64_t>(state.step)));
+  all.add_integer("rng.seed", std::bit_cast<std::int64_t>(gen.seed()));
+  all.add_integer("rng.offset", std::bit_cast<std::int64_t>(gen.offset()));
+  all.add_integer("trainer.step", state.step);
   all.add("trainer.wall_time", core::Tensor::scalar(state.wall_time, DType::f64));
   nn::save(path.string(), all, {{"step", std::to_string(state.step)}, {"format", "liandan-run-1"}});
 }
@@ -71,28 +55,28 @@ void save_checkpoint(const std::filesystem::path& path, Task& task,
 TrainerState load_checkpoint(const std::filesystem::path& path, Task& task,
                              optim::Optimizer& optimizer) {
   const nn::Checkpoint ck = load_verified(path);
-  const std::string where = path.string();
   try {
     task.model().load_state_dict(under(ck.tensors, "model."));
     optimizer.load_state_dict(under(ck.tensors, "optimizer."));
     task.load_sampler_state(under(ck.tensors, "sampler."));
+    core::default_generator().set_state(
+        std::bit_cast<std::uint64_t>(ck.tensors.integer("rng.seed")),
+        std::bit_cast<std::uint64_t>(ck.tensors.integer("rng.offset")));
+    return {.step = ck.tensors.integer("trainer.step"),
+            .wall_time = ck.tensors["trainer.wall_time"].item()};
   } catch (const Error& e) {
-    throw Error(fmt::format("checkpoint '{}': {}", where, e.what()));
+    throw Error(fmt::format("checkpoint '{}': {}", path.string(), e.what()));
   }
-  core::default_generator().set_state(u64(ck.tensors, "rng.seed", where),
-                                      u64(ck.tensors, "rng.offset", where));
-  return {.step = static_cast<std::int64_t>(u64(ck.tensors, "trainer.step", where)),
-          .wall_time = entry(ck.tensors, "trainer.wall_time", where).item()};
 }
 
 std::int64_t load_model(const std::filesystem::path& path, Task& task) {
   const nn::Checkpoint ck = load_verified(path);
   try {
     task.model().load_state_dict(under(ck.tensors, "model."));
+    return ck.tensors.integer("trainer.step");
   } catch (const Error& e) {
     throw Error(fmt::format("checkpoint '{}': {}", path.string(), e.what()));
   }
-  return static_cast<std::int64_t>(u64(ck.tensors, "trainer.step", path.string()));
 }
 
 }  // namespace liandan::experiments

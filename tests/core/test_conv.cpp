@@ -1,6 +1,6 @@
-// core/conv: conv2d and its backward kernels, conv_transpose2d, max/avg pooling and their
-// backward kernels against PyTorch (tests/fixtures/gen_conv.py), non-contiguous inputs and error
-// messages. f32 runs through oneDNN, f64 through direct loops.
+// core/conv: conv2d and its backward kernels and conv_transpose2d against PyTorch
+// (tests/fixtures/gen_conv.py), non-contiguous inputs and error messages. f32 runs through
+// oneDNN, f64 through direct loops.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -8,63 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "liandan/core/core.hpp"
-#include "support/fixtures.hpp"
+#include "conv_fixture.hpp"
 
 using namespace liandan;
+using namespace liandan::test::conv;
 using core::Tensor;
-
-namespace {
-
-const test::Fixture& fixture() {
-  static const test::Fixture f("conv");
-  return f;
-}
-
-Tensor get(const std::string& c, const std::string& name) {
-  return fixture().tensor(c + "/" + name);
-}
-std::int64_t attr(const std::string& c, const std::string& name) {
-  return static_cast<std::int64_t>(fixture().attr(c, name));
-}
-core::Pair pair(const std::string& c, const std::string& name) {
-  return {attr(c, name + "_h"), attr(c, name + "_w")};
-}
-
-core::Conv2dOptions conv_options(const std::string& c) {
-  return {pair(c, "stride"), pair(c, "pad"), pair(c, "dil"), attr(c, "groups")};
-}
-core::ConvTranspose2dOptions conv_transpose_options(const std::string& c) {
-  return {pair(c, "stride"), pair(c, "pad"), pair(c, "out_pad"), pair(c, "dil"), attr(c, "groups")};
-}
-core::Pool2dOptions pool_options(const std::string& c) {
-  return {pair(c, "kernel"), pair(c, "stride"), pair(c, "pad"), attr(c, "count_include_pad") != 0};
-}
-Tensor bias(const std::string& c) { return attr(c, "bias") ? get(c, "b") : Tensor(); }
-
-// Same values, non-contiguous strides (H and W swapped in memory).
-Tensor non_contiguous(const Tensor& t) {
-  Tensor nc = t.transpose(2, 3).contiguous().transpose(2, 3);
-  REQUIRE_FALSE(nc.is_contiguous());
-  return nc;
-}
-
-// f32 sums dozens of products in oneDNN's order, f64 in ours.
-void expect_close(const Tensor& actual, const Tensor& expected) {
-  if (expected.dtype() == DType::f32)
-    test::expect_close(actual, expected, 1e-4, 1e-4);
-  else
-    test::expect_close(actual, expected, 1e-10, 1e-12);
-}
-
-constexpr const char* kConvCases[] = {"conv2d_basic",     "conv2d_strided", "conv2d_depthwise",
-                                      "conv2d_pointwise", "conv2d_blocked", "conv2d_f64",
-                                      "conv2d_f64_nobias"};
-constexpr const char* kConvTransposeCases[] = {
-    "conv_transpose2d_basic", "conv_transpose2d_groups", "conv_transpose2d_f64",
-    "conv_transpose2d_outpad_f32", "conv_transpose2d_outpad_f64"};
-
-}  // namespace
 
 TEST_CASE("conv2d: stride, padding, dilation, groups, bias vs PyTorch (f32, f64)") {
   for (const std::string c : kConvCases) {
@@ -177,52 +125,6 @@ TEST_CASE("conv_transpose2d: backward through conv2d and conv2d_backward_weight 
   }
 }
 
-TEST_CASE("max_pool2d: stride, padding, ties vs PyTorch (f32, f64)") {
-  for (const std::string c : {"max_pool2d_basic", "max_pool2d_ties", "max_pool2d_f64"}) {
-    CAPTURE(c);
-    expect_close(core::max_pool2d(get(c, "x"), pool_options(c)), get(c, "y"));
-    expect_close(core::max_pool2d(non_contiguous(get(c, "x")), pool_options(c)), get(c, "y"));
-  }  // NaN propagates, as in PyTorch.
-  const Tensor x = Tensor::from<float>({1, NAN, 3, 2}, {1, 1, 2, 2});
-  CHECK(std::isnan(core::max_pool2d(x, {.kernel = {2, 2}}).item()));
-}
-
-TEST_CASE("max_pool2d_backward: the first maximum of each window gets the gradient") {
-  for (const std::string c : {"max_pool2d_basic", "max_pool2d_ties", "max_pool2d_f64"}) {
-    CAPTURE(c);
-    expect_close(core::max_pool2d_backward(get(c, "gy"), get(c, "x"), pool_options(c)),
-                 get(c, "gx"));
-    expect_close(core::max_pool2d_backward(non_contiguous(get(c, "gy")),
-                                           non_contiguous(get(c, "x")), pool_options(c)),
-                 get(c, "gx"));
-  }
-  // A window of equal values sends everything to its first (top-left) element.
-  const Tensor gx = core::max_pool2d_backward(Tensor::ones({1, 1, 1, 1}),
-                                              Tensor::zeros({1, 1, 2, 2}), {.kernel = {2, 2}});
-  CHECK(gx.to_vector<float>() == std::vector<float>{1, 0, 0, 0});
-}
-
-constexpr const char* kAvgPoolCases[] = {"avg_pool2d_include_pad", "avg_pool2d_exclude_pad",
-                                         "avg_pool2d_f64", "avg_pool2d_default_stride"};
-
-TEST_CASE("avg_pool2d: padding with count_include_pad both ways vs PyTorch (f32, f64)") {
-  for (const std::string c : kAvgPoolCases) {
-    CAPTURE(c);
-    expect_close(core::avg_pool2d(get(c, "x"), pool_options(c)), get(c, "y"));
-    expect_close(core::avg_pool2d(non_contiguous(get(c, "x")), pool_options(c)), get(c, "y"));
-  }
-}
-
-TEST_CASE("avg_pool2d_backward: vs PyTorch autograd (f32, f64)") {
-  for (const std::string c : kAvgPoolCases) {
-    CAPTURE(c);
-    const Shape xs = get(c, "x").shape();
-    expect_close(core::avg_pool2d_backward(get(c, "gy"), xs, pool_options(c)), get(c, "gx"));
-    expect_close(core::avg_pool2d_backward(non_contiguous(get(c, "gy")), xs, pool_options(c)),
-                 get(c, "gx"));
-  }
-}
-
 TEST_CASE("conv2d, conv2d_backward_input, conv2d_backward_weight: error messages") {
   const Tensor x = Tensor::zeros({2, 4, 5, 5}), w = Tensor::zeros({6, 2, 3, 3});
   CHECK_THROWS_WITH_AS(core::conv2d(Tensor::zeros({4, 5, 5}), w, Tensor()),
@@ -296,47 +198,4 @@ TEST_CASE("conv_transpose2d: error messages") {
   CHECK_THROWS_WITH_AS(core::conv_transpose2d(x, w.to(DType::f64), Tensor()),
                        "conv_transpose2d: input [2,4,5,5] is f32 but weight [4,3,3,3] is f64",
                        Error);
-}
-
-TEST_CASE("max_pool2d, avg_pool2d and their backward kernels: error messages") {
-  const Tensor x = Tensor::zeros({2, 3, 5, 5});
-  CHECK_THROWS_WITH_AS(core::max_pool2d(Tensor::zeros({3, 5, 5}), {}),
-                       "max_pool2d: input must be 4-D (N, C, H, W), got shape [3,5,5]", Error);
-  CHECK_THROWS_WITH_AS(core::avg_pool2d(x, {.kernel = {2, 2}, .padding = {2, 0}}),
-                       "avg_pool2d: padding [2, 0] must be non-negative and at most half the "
-                       "kernel [2, 2]",
-                       Error);
-  CHECK_THROWS_WITH_AS(core::max_pool2d(x, {.kernel = {0, 2}}),
-                       "max_pool2d: kernel [0, 2] and stride [0, 2] must be positive", Error);
-  CHECK_THROWS_WITH_AS(core::max_pool2d(x, {.kernel = {8, 2}, .padding = {1, 0}}),
-                       "max_pool2d: input [2,3,5,5] is smaller than the kernel [8, 2] (padding "
-                       "[1, 0]): empty output",
-                       Error);
-  CHECK_THROWS_WITH_AS(core::max_pool2d(Tensor::zeros({2, 3, 0, 5}), {}),
-                       "max_pool2d: input [2,3,0,5] has an empty spatial size", Error);
-  CHECK_THROWS_WITH_AS(core::max_pool2d(x.to(DType::i64), {}),
-                       "max_pool2d: expected a floating dtype (f32 or f64), got i64", Error);
-  CHECK_THROWS_WITH_AS(core::max_pool2d_backward(Tensor::zeros({2, 3, 3, 2}), x, {}),
-                       "max_pool2d_backward: grad_out shape [2,3,3,2] does not match the output "
-                       "shape [2,3,2,2] of input [2,3,5,5]",
-                       Error);
-  CHECK_THROWS_WITH_AS(core::max_pool2d_backward(Tensor::zeros({2, 3, 2, 2}, DType::f64), x, {}),
-                       "max_pool2d_backward: grad_out [2,3,2,2] is f64 but input [2,3,5,5] is f32",
-                       Error);
-  CHECK_THROWS_WITH_AS(
-      core::avg_pool2d_backward(Tensor::zeros({2, 3, 2, 2}), Shape{2, 3, 6, 6}, {}),
-      "avg_pool2d_backward: grad_out shape [2,3,2,2] does not match the output "
-      "shape [2,3,3,3] of input [2,3,6,6]",
-      Error);
-}
-
-TEST_CASE("max_pool2d_indices: gathering x at the indices gives max_pool2d, ties go to the first") {
-  const Tensor x = core::normal({2, 3, 7, 6});
-  const core::Pool2dOptions o{.kernel = {3, 2}, .stride = {2, 2}, .padding = {1, 1}};
-  const Tensor idx = core::max_pool2d_indices(x, o);
-  CHECK(idx.dtype() == DType::i64);
-  const Tensor picked = core::gather(x.view({2, 3, 42}), 2, idx.view({2, 3, -1}));
-  test::expect_close(picked.view(idx.shape()), core::max_pool2d(x, o), 0, 0);
-  const Tensor ties = Tensor::ones({1, 1, 2, 2});
-  CHECK(core::max_pool2d_indices(ties, {.kernel = {2, 2}}).item() == 0);
 }

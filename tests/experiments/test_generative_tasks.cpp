@@ -81,7 +81,7 @@ void check_interpolation_png(const fs::path& path) {
 }
 
 std::int64_t step_of(const nn::Checkpoint& c, const std::string& key) {
-  return c.tensors[key].to_vector<std::int64_t>()[0];
+  return c.tensors.integer(key);
 }
 
 // Trains each variant (config overrides) of a GAN config for `steps` steps in its own run
